@@ -1,0 +1,28 @@
+import { gql } from '@apollo/client';
+import { useQuery } from '@apollo/client/react';
+
+const OverviewQuery = gql`
+  query Overview {
+    serverInfo {
+      version
+    }
+  }
+`;
+
+export function OverviewPage() {
+  const { data, loading, error } = useQuery<{ serverInfo: { version: string } }>(OverviewQuery);
+  return (
+    <section>
+      <h1>Overview</h1>
+      <p className="lead">Offload decides where generated images and videos live — this server’s disk or your own bucket — and serves them from there.</p>
+      {loading && <p role="status">Loading…</p>}
+      {error && <p role="alert" className="error">Could not reach the server: {error.message}</p>}
+      {data && (
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd data-testid="server-version">{data.serverInfo.version}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}

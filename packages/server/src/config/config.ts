@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root: embedded defaults (data, results) live under `<root>/.data`. */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const bool = (name: string) =>
+  z.enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
+
+const absoluteHttpUrl = (name: string) =>
+  z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+      error: `${name} must be an absolute http(s) URL`,
+    })
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'NODE_ENV must be development, production or test' }).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce
+    .number({ error: 'PORT must be a number' })
+    .int('PORT must be a whole number')
+    .min(0, 'PORT must be between 0 and 65535')
+    .max(65535, 'PORT must be between 0 and 65535')
+    .default(3000),
+  PUBLIC_URL: absoluteHttpUrl('PUBLIC_URL').optional(),
+  DATA_DIR: z.string().min(1).default(path.join(repoRoot, '.data')),
+  RESULTS_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^postgres(ql)?:$/.test(new URL(v).protocol), {
+      error: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+    })
+    .optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  APP_KEY: z.string().optional(),
+  APP_PREVIOUS_KEYS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  }).default('info'),
+  GRAPHQL_PLAYGROUND: bool('GRAPHQL_PLAYGROUND').optional(),
+  GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION').optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Base URL users reach this service at; local result URLs are built from it. */
+  publicUrl: string;
+  dataDir: string;
+  resultsDir: string;
+  /** Unset: run an embedded PostgreSQL with its data under `dataDir`. */
+  databaseUrl: string | undefined;
+  embeddedPostgresPort: number;
+  /** Raw key material; `loadAppKey` turns it into the key ring. */
+  appKey: string | undefined;
+  appPreviousKeys: string[];
+  logLevel: string;
+  playground: boolean;
+  introspection: boolean;
+  /** Where the built admin SPA is; absent until `pnpm build` ran. */
+  adminDistDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Reads and validates the environment; throws one `ConfigError` naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const devLike = e.NODE_ENV !== 'production';
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`,
+    dataDir,
+    resultsDir: path.resolve(e.RESULTS_DIR ?? path.join(dataDir, 'results')),
+    databaseUrl: e.DATABASE_URL,
+    embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
+    appKey: e.APP_KEY,
+    appPreviousKeys: (e.APP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    playground: e.GRAPHQL_PLAYGROUND ?? devLike,
+    introspection: e.GRAPHQL_INTROSPECTION ?? e.GRAPHQL_PLAYGROUND ?? devLike,
+    adminDistDir: path.join(repoRoot, 'packages/admin/dist'),
+  };
+}
+
+export const adminBuilt = (config: Config) => existsSync(path.join(config.adminDistDir, 'index.html'));

@@ -1,0 +1,9 @@
+import { Migration20261125000000_settings } from './Migration20261125000000_settings.js';
+
+/**
+ * Every migration, in order. Listed explicitly rather than globbed from disk so the same
+ * list runs under tsx, vitest and any bundler.
+ */
+export const migrationsList = [
+  { name: 'Migration20261125000000_settings', class: Migration20261125000000_settings },
+];

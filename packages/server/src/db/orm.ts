@@ -1,0 +1,31 @@
+import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from '../logger.js';
+import { migrationsList } from './migrations/index.js';
+import { Setting } from './setting.entity.js';
+
+export const entities = [Setting];
+
+export function ormConfig(clientUrl: string, logger?: Logger) {
+  return defineConfig({
+    clientUrl,
+    logger: (message) => logger?.debug({ orm: message }),
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: 10 },
+    // Each request forks its own EntityManager; a global one would leak state between requests.
+    allowGlobalContext: false,
+    discovery: { warnWhenNoEntities: false },
+  });
+}
+
+/** Connects and applies every pending migration before anything serves. */
+export async function openDatabase(clientUrl: string, logger: Logger): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(clientUrl, logger));
+  const applied = await orm.getMigrator().up();
+  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  return orm;
+}
+
+export type { MikroORM };

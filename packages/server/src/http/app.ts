@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { adminBuilt, type Config } from '../config/config.js';
+import type { MikroORM } from '../db/orm.js';
+import type { Logger } from '../logger.js';
+import type { Context } from '../graphql/context.js';
+import { formatError } from '../graphql/errors.js';
+import { buildGraphqlSchema } from '../graphql/schema.js';
+import { healthHandler } from './health.js';
+
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  logger: Logger;
+}
+
+export interface App {
+  express: Express;
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+
+  app.get('/healthz', healthHandler(orm));
+
+  // Local results: ETag, Last-Modified and Range (206) come from serve-static.
+  app.use(
+    '/results',
+    express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema: await buildGraphqlSchema(),
+    introspection: config.introspection,
+    csrfPrevention: true,
+    formatError: formatError(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({ requestId: String(req.id), em: orm.em.fork(), logger: req.log }),
+    }),
+  );
+
+  if (adminBuilt(config)) {
+    const dist = config.adminDistDir;
+    app.use('/app/admin', express.static(dist, { index: false, maxAge: '1h' }));
+    // Client-side routes: every unknown path under /app/admin is the SPA's.
+    app.get(['/app/admin', '/app/admin/{*route}'], (_req, res) => res.sendFile(path.join(dist, 'index.html')));
+    if (config.playground) app.get('/playground', (_req, res) => res.sendFile(path.join(dist, 'playground.html')));
+  } else {
+    app.get(['/app/admin', '/app/admin/{*route}', '/playground'], (_req, res) => {
+      res.status(503).type('text/plain').send('The admin SPA is not built yet: run `pnpm build` (or start with `pnpm start`).');
+    });
+  }
+  app.get('/', (_req, res) => res.redirect('/app/admin'));
+
+  return { express: app, stop: () => apollo.stop() };
+}

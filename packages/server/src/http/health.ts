@@ -1,0 +1,23 @@
+import type { RequestHandler } from 'express';
+import type { HealthReport } from '@offload/types';
+import type { MikroORM } from '../db/orm.js';
+import { VERSION } from '../version.js';
+
+/** `GET /healthz`: 200 when the database answers, 503 otherwise. Anonymous by design. */
+export function healthHandler(orm: MikroORM): RequestHandler {
+  return async (_req, res) => {
+    const started = performance.now();
+    let error: string | undefined;
+    try {
+      await orm.em.getConnection().execute('select 1');
+    } catch (e) {
+      error = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    }
+    const report: HealthReport = {
+      status: error ? 'error' : 'ok',
+      version: VERSION,
+      database: { ok: !error, latencyMs: Math.round((performance.now() - started) * 10) / 10, ...(error ? { error } : {}) },
+    };
+    res.status(error ? 503 : 200).set('Cache-Control', 'no-store').json(report);
+  };
+}

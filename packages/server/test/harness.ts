@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { openDatabase, type MikroORM } from '../src/db/orm.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/logger.js';
+import { createTestDatabase } from './postgres.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A PostgreSQL URL the suite may create and drop databases on (see global-setup.ts). */
+    postgresUrl: string;
+  }
+}
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+/** Everything the app logged, as one string, for assertions (e.g. that no secret leaked). */
+class LogCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.lines.push(chunk.toString());
+    done();
+  }
+  get text() {
+    return this.lines.join('');
+  }
+}
+
+export interface TestApp {
+  url: string;
+  config: Config;
+  orm: MikroORM;
+  logs: LogCapture;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/** The whole HTTP app in this process, on its own fresh database and data directory. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase(inject('postgresUrl'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'offload-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '0', ...env });
+  const logs = new LogCapture();
+  const logger = createLogger('debug', logs);
+  const orm = await openDatabase(db.url, logger);
+  const app = await createApp({ config, orm, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url,
+    config,
+    orm,
+    logs,
+    graphql: async (query, variables, headers) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, ...((await res.json()) as object) };
+    },
+    stop: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await app.stop();
+      await orm.close(true);
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const address = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+export interface ServerProcess {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The product as users start it (`tsx src/main.ts`), as a child process on its own data
+ * directory and port — on a fresh database of its own, or with `embedded: true` on the
+ * embedded PostgreSQL it starts itself, exactly as on a machine with nothing installed.
+ * Resolves once it prints its URLs.
+ */
+export async function startServerProcess(env: Record<string, string> = {}, { embedded = false } = {}): Promise<ServerProcess> {
+  const db = embedded ? undefined : await createTestDatabase(inject('postgresUrl'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'offload-e2e-'));
+  const port = await freePort();
+  const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: {
+      ...parentEnv,
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      ...(db ? { DATABASE_URL: db.url } : { EMBEDDED_POSTGRES_PORT: String(await freePort()) }),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    };
+    child.once('exit', onExit);
+    child.stdout.on('data', function started() {
+      if (!output.includes('Health:')) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout.off('data', started);
+      resolve();
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3TestKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface S3TestTarget {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  full: S3TestKey;
+  /** PUT allowed, GET/HEAD/LIST denied; absent when the target has no such key. */
+  writer?: S3TestKey;
+  /** GET allowed, PUT denied; absent when the target has no such key. */
+  reader?: S3TestKey;
+}
+
+const key = (prefix: string): S3TestKey | undefined => {
+  const accessKeyId = process.env[`${prefix}ACCESS_KEY_ID`];
+  const secretAccessKey = process.env[`${prefix}SECRET_ACCESS_KEY`];
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
+};
+
+/**
+ * The S3-compatible server the suite runs against: `pnpm test` starts the project's Ceph RGW
+ * and exports S3_TEST_*; point those at MinIO or a real bucket to run the suite there.
+ */
+export function s3TestTarget(): S3TestTarget {
+  const { S3_TEST_ENDPOINT: endpoint, S3_TEST_BUCKET: bucket } = process.env;
+  const full = key('S3_TEST_');
+  if (!endpoint || !bucket || !full) {
+    throw new Error('No S3 test server: run the suite with `pnpm test` (it starts one) or set S3_TEST_ENDPOINT, S3_TEST_BUCKET, S3_TEST_ACCESS_KEY_ID and S3_TEST_SECRET_ACCESS_KEY.');
+  }
+  return {
+    endpoint,
+    bucket,
+    region: process.env.S3_TEST_REGION ?? 'us-east-1',
+    full,
+    writer: key('S3_TEST_WRITER_'),
+    reader: key('S3_TEST_READER_'),
+  };
+}
+
+/** A plain SDK client, independent of the product's driver, for checking what is in the bucket. */
+export function independentS3Client(target: S3TestTarget, credentials: S3TestKey = target.full): S3Client {
+  return new S3Client({
+    endpoint: target.endpoint,
+    region: target.region,
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
