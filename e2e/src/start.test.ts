@@ -2,17 +2,19 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import type { HealthReport } from '@offload/types';
-import { startServerProcess, type ServerProcess } from '@offload/server/testing';
+import { startServerProcess, TEST_ADMIN, type ServerProcess } from '@offload/server/testing';
 import { launchBrowser, screenshot } from './browser.js';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/server');
 
 let server: ServerProcess;
 let browser: Browser;
+let context: BrowserContext;
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  context = await browser.newContext();
 });
 afterAll(async () => {
   await browser?.close();
@@ -37,11 +39,23 @@ describe('starting the product', () => {
     expect(health.status).toBe('ok');
   });
 
-  it('opens the admin in a browser', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/app/admin`);
+  it('sends a signed-out visitor to sign-in, and back to the page they asked for after', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/admin/?from=bookmark`);
+    await page.getByRole('heading', { name: 'Sign in to Offload' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/admin/sign-in');
+    await page.getByLabel('Email').fill(TEST_ADMIN.email);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Email or password is incorrect');
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('Password').fill(TEST_ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/app\/admin\/?$/);
+    expect(new URL(page.url()).search).toBe('?from=bookmark');
     await expect.poll(() => page.getByTestId('server-version').textContent()).toMatch(/^\d+\.\d+\.\d+$/);
+    await expect.poll(() => page.locator('.account').textContent()).toContain(TEST_ADMIN.email);
     await screenshot(page, 'overview');
     await page.close();
   });
@@ -52,8 +66,8 @@ describe('starting the product', () => {
     expect(await res.text()).toContain('<div id="root">');
   });
 
-  it('runs a query in the bundled GraphQL playground', async () => {
-    const page = await browser.newPage();
+  it('runs a query in the bundled GraphQL playground, as the signed-in admin', async () => {
+    const page = await context.newPage();
     const external: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) external.push(r.url());
@@ -66,6 +80,16 @@ describe('starting the product', () => {
     await expect.poll(() => page.locator('.result-window').innerText(), { timeout: 15_000 }).toContain('"version"');
     await screenshot(page, 'playground');
     expect(external).toEqual([]);
+    await page.close();
+  });
+
+  it('signs out: the admin is back at sign-in and the session is gone', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/admin`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Offload' }).waitFor();
+    await page.goto(`${server.url}/app/admin`);
+    await page.getByRole('heading', { name: 'Sign in to Offload' }).waitFor();
     await page.close();
   });
 });

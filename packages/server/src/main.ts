@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError, adminBuilt } from './config/config.js';
 import { loadAppKeys } from './config/app-key.js';
+import { ensureFirstAdmin } from './auth/auth.service.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { openDatabase } from './db/orm.js';
 import { createApp } from './http/app.js';
@@ -34,6 +35,8 @@ async function main() {
     ? undefined
     : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
   const orm = await openDatabase(config.databaseUrl ?? embedded!.url, logger);
+  const firstAdmin = await ensureFirstAdmin(orm.em.fork(), config.firstAdmin.email, config.firstAdmin.password);
+  if (firstAdmin) logger.info({ email: firstAdmin.email }, 'first admin created');
   mkdirSync(config.resultsDir, { recursive: true });
   const app = await createApp({ config, orm, logger });
 
@@ -50,6 +53,9 @@ async function main() {
     ...(config.playground ? [`  Playground:  ${base}/playground`] : []),
     `  GraphQL:     ${base}/graphql`,
     `  Health:      ${base}/healthz`,
+    ...(firstAdmin?.generatedPassword
+      ? [`First admin created: sign in as ${firstAdmin.email} with password ${firstAdmin.generatedPassword}`, '  (shown only this once; set ADMIN_EMAIL and ADMIN_PASSWORD before the first start to choose them)']
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import { openDatabase, type MikroORM } from '../src/db/orm.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
+import { ensureFirstAdmin } from '../src/auth/auth.service.js';
 import { createTestDatabase } from './postgres.js';
 
 declare module 'vitest' {
@@ -22,6 +23,9 @@ declare module 'vitest' {
 }
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The first admin every test app and server process starts with. */
+export const TEST_ADMIN = { email: 'admin@offload.test', password: 'correct horse battery staple' };
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -47,6 +51,10 @@ export interface TestApp {
   orm: MikroORM;
   logs: LogCapture;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Signs the test admin in; returns the headers that carry the session. */
+  adminHeaders(): Promise<Record<string, string>>;
+  /** Creates an API token with these scopes; returns the headers that carry it. */
+  tokenHeaders(scopes: string[]): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -58,24 +66,50 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const orm = await openDatabase(db.url, logger);
+  await ensureFirstAdmin(orm.em.fork(), TEST_ADMIN.email, TEST_ADMIN.password);
   const app = await createApp({ config, orm, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const graphql: TestApp['graphql'] = async (query, variables, headers) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, ...((await res.json()) as object) };
+  };
+  let adminCookie: string | undefined;
+  const adminHeaders = async () => {
+    if (!adminCookie) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }', variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password } }),
+      });
+      const setCookie = res.headers.get('set-cookie');
+      if (!setCookie) throw new Error(`test admin could not sign in: ${await res.text()}`);
+      adminCookie = setCookie.split(';')[0]!;
+    }
+    return { Cookie: adminCookie };
+  };
   return {
     url,
     config,
     orm,
     logs,
-    graphql: async (query, variables, headers) => {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: res.status, ...((await res.json()) as object) };
+    graphql,
+    adminHeaders,
+    tokenHeaders: async (scopes) => {
+      const res = await graphql<{ createApiToken: { token: string } }>(
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token } }',
+        { input: { name: `test ${scopes.join(' ')}`, scopes } },
+        await adminHeaders(),
+      );
+      if (!res.data) throw new Error(`could not create a test token: ${JSON.stringify(res.errors)}`);
+      return { Authorization: `Bearer ${res.data.createApiToken.token}` };
     },
     stop: async () => {
       await new Promise((resolve) => server.close(resolve));
@@ -123,6 +157,8 @@ export async function startServerProcess(env: Record<string, string> = {}, { emb
       DATA_DIR: dataDir,
       PORT: String(port),
       LOG_LEVEL: 'info',
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
       ...(db ? { DATABASE_URL: db.url } : { EMBEDDED_POSTGRES_PORT: String(await freePort()) }),
       ...env,
     },

@@ -1,20 +1,55 @@
-import { NavLink, Outlet } from 'react-router';
+import { gql } from '@apollo/client';
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { MeQuery, RequireAdmin, type MeData } from './session';
+
+const SignOutMutation = gql`
+  mutation SignOut {
+    signOut
+  }
+`;
+
+function SignOutButton() {
+  const client = useApolloClient();
+  const navigate = useNavigate();
+  const { data } = useQuery<MeData>(MeQuery);
+  const [signOut, { loading }] = useMutation(SignOutMutation);
+  return (
+    <div className="account">
+      <span className="muted">{data?.me?.email}</span>
+      <button
+        type="button"
+        disabled={loading}
+        onClick={async () => {
+          await signOut();
+          await client.clearStore();
+          navigate('/sign-in', { replace: true });
+        }}
+      >
+        Sign out
+      </button>
+    </div>
+  );
+}
 
 export function Layout() {
   return (
-    <div className="shell">
-      <header className="topbar">
-        <span className="brand">Offload</span>
-        <nav aria-label="Main">
-          <NavLink to="/" end>
-            Overview
-          </NavLink>
-          <a href="/playground">GraphQL playground</a>
-        </nav>
-      </header>
-      <main className="content">
-        <Outlet />
-      </main>
-    </div>
+    <RequireAdmin>
+      <div className="shell">
+        <header className="topbar">
+          <span className="brand">Offload</span>
+          <nav aria-label="Main">
+            <NavLink to="/" end>
+              Overview
+            </NavLink>
+            <a href="/playground">GraphQL playground</a>
+          </nav>
+          <SignOutButton />
+        </header>
+        <main className="content">
+          <Outlet />
+        </main>
+      </div>
+    </RequireAdmin>
   );
 }

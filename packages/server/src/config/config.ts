@@ -41,6 +41,8 @@ const env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }).default('info'),
+  ADMIN_EMAIL: z.email({ error: 'ADMIN_EMAIL must be an email address' }).default('admin@offload.local'),
+  ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
   GRAPHQL_PLAYGROUND: bool('GRAPHQL_PLAYGROUND').optional(),
   GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION').optional(),
 });
@@ -60,6 +62,8 @@ export interface Config {
   appKey: string | undefined;
   appPreviousKeys: string[];
   logLevel: string;
+  /** The first admin, created on first start; without a password one is generated and shown once. */
+  firstAdmin: { email: string; password: string | undefined };
   playground: boolean;
   introspection: boolean;
   /** Where the built admin SPA is; absent until `pnpm build` ran. */
@@ -98,6 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     appKey: e.APP_KEY,
     appPreviousKeys: (e.APP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL,
+    firstAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     playground: e.GRAPHQL_PLAYGROUND ?? devLike,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.GRAPHQL_PLAYGROUND ?? devLike,
     adminDistDir: path.join(repoRoot, 'packages/admin/dist'),

@@ -2,9 +2,12 @@ import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../logger.js';
 import { migrationsList } from './migrations/index.js';
+import { AdminSession } from '../auth/admin-session.entity.js';
+import { AdminUser } from '../auth/admin-user.entity.js';
+import { ApiToken } from '../auth/api-token.entity.js';
 import { Setting } from './setting.entity.js';
 
-export const entities = [Setting];
+export const entities = [Setting, AdminUser, AdminSession, ApiToken];
 
 export function ormConfig(clientUrl: string, logger?: Logger) {
   return defineConfig({

@@ -1,4 +1,7 @@
+import type { Request, Response } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '../auth/actor.js';
+import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 
 /** Everything a resolver may use for one request. */
@@ -7,4 +10,9 @@ export interface Context {
   /** A fork of the ORM's EntityManager, private to this request. */
   em: EntityManager;
   logger: Logger;
+  /** Who is calling; null when anonymous. Checked only by the auth checker. */
+  actor: Actor | null;
+  req: Request;
+  res: Response;
+  rateLimits: { signIn: RateLimiter };
 }

@@ -44,16 +44,6 @@ export function formatError(logger: Logger) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    // type-graphql's authorization errors carry no code of their own.
-    if (original instanceof Error && original.name === 'UnauthorizedError') {
-      return { message: 'You must sign in to do this', path: formatted.path, extensions: { code: 'UNAUTHENTICATED' } };
-    }
-    if (original instanceof Error && original.name === 'ForbiddenError') {
-      return { message: 'You are not allowed to do this', path: formatted.path, extensions: { code: 'FORBIDDEN' } };
-    }
-    if (original instanceof Error && original.name === 'ArgumentValidationError') {
-      return { message: formatted.message, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', validationErrors: (original as { extensions?: { validationErrors?: unknown } }).extensions?.validationErrors } };
-    }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };

@@ -1,13 +1,17 @@
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { authChecker } from '../auth/auth-checker.js';
+import { AuthResolver } from '../auth/auth.resolver.js';
 import { ServerInfoResolver } from '../system/server-info.resolver.js';
 
-export const resolvers = [ServerInfoResolver] as const;
+export const resolvers = [AuthResolver, ServerInfoResolver] as const;
 
 export function buildGraphqlSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
-    validate: { forbidUnknownValues: false },
+    authChecker,
+    // Inputs are checked by the services, which name the field and the problem.
+    validate: false,
     emitSchemaFile: false,
   });
 }

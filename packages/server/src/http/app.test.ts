@@ -23,7 +23,7 @@ describe('the HTTP surface', () => {
   });
 
   it('answers GraphQL at /graphql', async () => {
-    const res = await app.graphql<{ serverInfo: { version: string } }>('{ serverInfo { version } }');
+    const res = await app.graphql<{ serverInfo: { version: string } }>('{ serverInfo { version } }', {}, await app.adminHeaders());
     expect(res.data?.serverInfo.version).toBe(VERSION);
   });
 
@@ -37,7 +37,7 @@ describe('the HTTP surface', () => {
   it('logs requests as JSON lines carrying the request id', async () => {
     await fetch(`${app.url}/graphql`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'log-me-42' },
+      headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'log-me-42', ...(await app.adminHeaders()) },
       body: JSON.stringify({ query: '{ serverInfo { version } }' }),
     });
     const line = app.logs.lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-me-42');

@@ -11,7 +11,9 @@ import type { Logger } from '../logger.js';
 import type { Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
+import { resolveActor } from '../auth/resolve-actor.js';
 import { healthHandler } from './health.js';
+import { RateLimiter } from './rate-limit.js';
 
 export interface AppDeps {
   config: Config;
@@ -52,6 +54,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
   );
 
+  const rateLimits = { signIn: new RateLimiter(10, 15 * 60 * 1000) };
   const apollo = new ApolloServer<Context>({
     schema: await buildGraphqlSchema(),
     introspection: config.introspection,
@@ -65,7 +68,10 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ requestId: String(req.id), em: orm.em.fork(), logger: req.log }),
+      context: async ({ req, res }) => {
+        const em = orm.em.fork();
+        return { requestId: String(req.id), em, logger: req.log, actor: await resolveActor(em, req), req, res, rateLimits };
+      },
     }),
   );
 

@@ -1,4 +1,4 @@
-import { Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Authorized, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { VERSION } from '../version.js';
 
 @ObjectType({ description: 'What is running.' })
@@ -9,6 +9,7 @@ export class ServerInfo {
 
 @Resolver()
 export class ServerInfoResolver {
+  @Authorized()
   @Query(() => ServerInfo, { description: 'The running server’s version.' })
   serverInfo(): ServerInfo {
     return { version: VERSION };

@@ -1,4 +1,5 @@
 import { Migration20261125000000_settings } from './Migration20261125000000_settings.js';
+import { Migration20261125010000_auth } from './Migration20261125010000_auth.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -6,4 +7,5 @@ import { Migration20261125000000_settings } from './Migration20261125000000_sett
  */
 export const migrationsList = [
   { name: 'Migration20261125000000_settings', class: Migration20261125000000_settings },
+  { name: 'Migration20261125010000_auth', class: Migration20261125010000_auth },
 ];

@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { API_SCOPES, type ApiScope } from '@offload/types';
+import { GraphQLError } from 'graphql';
+import { NotFoundError, UserInputError } from '../graphql/errors.js';
+import { isUuid } from '../util/uuid.js';
+import type { Actor } from './actor.js';
+import { AdminSession } from './admin-session.entity.js';
+import { AdminUser } from './admin-user.entity.js';
+import { ApiToken } from './api-token.entity.js';
+
+export const SESSION_COOKIE = 'offload_session';
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const TOKEN_PREFIX = 'off_';
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const newSecret = () => randomBytes(32).toString('base64url');
+
+// Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$TH9jDOBn2YfyTpOa9Vx9FA$V47dxUQ2LcmxzHapb78rNymUuIYkyECfFnOqPmYYHCg';
+
+export const hashPassword = (password: string) => hash(password);
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export class AuthService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Checks the password and opens a session; the returned token goes into the cookie only. */
+  async signIn(email: string, password: string): Promise<{ user: AdminUser; sessionToken: string; expiresAt: Date }> {
+    const user = await this.em.findOne(AdminUser, { email: normalizeEmail(email) });
+    const ok = await verify(user?.passwordHash ?? DUMMY_HASH, password);
+    if (!user || !ok) throw unauthenticated('Email or password is incorrect');
+    const sessionToken = newSecret();
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    this.em.create(AdminSession, { tokenHash: sha256(sessionToken), user, expiresAt, createdAt: new Date() });
+    await this.em.flush();
+    return { user, sessionToken, expiresAt };
+  }
+
+  async signOut(sessionTokenHash: string): Promise<void> {
+    await this.em.nativeDelete(AdminSession, { tokenHash: sessionTokenHash });
+  }
+
+  /** The admin behind a session cookie, or null when it is unknown or expired. */
+  async adminFromSession(sessionToken: string): Promise<Actor | null> {
+    const tokenHash = sha256(sessionToken);
+    const session = await this.em.findOne(AdminSession, { tokenHash, expiresAt: { $gt: new Date() } }, { populate: ['user'] });
+    return session ? { kind: 'admin', userId: session.user.id, email: session.user.email, sessionTokenHash: tokenHash } : null;
+  }
+
+  /** The API token behind a bearer credential; an unknown or revoked one is refused outright. */
+  async platformFromBearer(bearer: string): Promise<Actor> {
+    const token = bearer.startsWith(TOKEN_PREFIX) ? await this.em.findOne(ApiToken, { tokenHash: sha256(bearer), revokedAt: null }) : null;
+    if (!token) throw unauthenticated('The API token is invalid or has been revoked');
+    // Best effort, outside the request's unit of work: a failed timestamp must not fail the call.
+    void this.em
+      .getConnection()
+      .execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id])
+      .catch(() => undefined);
+    return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes };
+  }
+
+  async createApiToken(name: string, scopes: ApiScope[]): Promise<{ apiToken: ApiToken; token: string }> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new UserInputError('name: give the token a name, e.g. the platform it is for', 'name');
+    if (trimmed.length > 100) throw new UserInputError('name: at most 100 characters', 'name');
+    if (!scopes.length) throw new UserInputError(`scopes: choose at least one of ${API_SCOPES.join(', ')}`, 'scopes');
+    const token = `${TOKEN_PREFIX}${newSecret()}`;
+    const apiToken = this.em.create(ApiToken, {
+      name: trimmed,
+      tokenHash: sha256(token),
+      prefix: token.slice(0, 10),
+      scopes: [...new Set(scopes)],
+      createdAt: new Date(),
+    });
+    await this.em.flush();
+    return { apiToken, token };
+  }
+
+  async revokeApiToken(id: string): Promise<ApiToken> {
+    const apiToken = isUuid(id) ? await this.em.findOne(ApiToken, { id }) : null;
+    if (!apiToken) throw new NotFoundError(`No API token with id ${id}`);
+    apiToken.revokedAt ??= new Date();
+    await this.em.flush();
+    return apiToken;
+  }
+
+  listApiTokens(): Promise<ApiToken[]> {
+    return this.em.find(ApiToken, {}, { orderBy: { createdAt: 'desc' } });
+  }
+}
+
+/**
+ * On first start, creates the first admin: from ADMIN_EMAIL/ADMIN_PASSWORD, or with a random
+ * password that is returned so it can be shown once. Returns null when an admin exists.
+ */
+export async function ensureFirstAdmin(em: EntityManager, email: string, password: string | undefined): Promise<{ email: string; generatedPassword?: string } | null> {
+  if ((await em.count(AdminUser)) > 0) return null;
+  const generatedPassword = password ? undefined : randomBytes(15).toString('base64url');
+  em.create(AdminUser, { email: normalizeEmail(email), passwordHash: await hashPassword(password ?? generatedPassword!), createdAt: new Date() });
+  await em.flush();
+  return { email: normalizeEmail(email), generatedPassword };
+}
