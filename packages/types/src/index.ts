@@ -1,2 +1,3 @@
 export * from './health.js';
 export * from './auth.js';
+export * from './storage.js';

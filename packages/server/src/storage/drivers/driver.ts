@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+
+export interface WriteOptions {
+  contentType: string;
+  cacheControl?: string;
+  /** Small string metadata kept with the object (e.g. sha256). */
+  metadata?: Record<string, string>;
+}
+
+export interface ObjectStat {
+  size: number;
+  contentType: string | undefined;
+  lastModified: Date | undefined;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Where results can live. Stream-only on purpose: a 2 GB video never sits in memory.
+ * Keys are relative, `/`-separated paths (`images/gemini/<uuid>.png`).
+ */
+export interface StorageDriver {
+  write(key: string, body: Readable, options: WriteOptions): Promise<void>;
+  /** Throws a StorageError with code NOT_FOUND when the key does not exist. */
+  read(key: string): Promise<Readable>;
+  /** Null when the key does not exist. */
+  stat(key: string): Promise<ObjectStat | null>;
+  exists(key: string): Promise<boolean>;
+  /** Deleting a key that does not exist is not an error. */
+  delete(key: string): Promise<void>;
+  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  /** The absolute URL anyone can fetch the object at, or null when there is none. */
+  publicUrl(key: string): string | null;
+}
+
+/** An optional capability: time-limited links for private buckets. */
+export interface SignedUrlDriver extends StorageDriver {
+  signedUrl(key: string, expiresInSeconds: number, options?: { downloadName?: string }): Promise<string>;
+}
+
+export const canSignUrls = (driver: StorageDriver): driver is SignedUrlDriver => typeof (driver as SignedUrlDriver).signedUrl === 'function';
