@@ -38,7 +38,7 @@ async function main() {
   const firstAdmin = await ensureFirstAdmin(orm.em.fork(), config.firstAdmin.email, config.firstAdmin.password);
   if (firstAdmin) logger.info({ email: firstAdmin.email }, 'first admin created');
   mkdirSync(config.resultsDir, { recursive: true });
-  const app = await createApp({ config, orm, logger });
+  const app = await createApp({ config, orm, logger, keys });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.express.listen(config.port, config.host, () => resolve(s)).once('error', reject);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { loadAppKeys } from '../src/config/app-key.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { openDatabase, type MikroORM } from '../src/db/orm.js';
 import { createApp } from '../src/http/app.js';
@@ -67,7 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logger = createLogger('debug', logs);
   const orm = await openDatabase(db.url, logger);
   await ensureFirstAdmin(orm.em.fork(), TEST_ADMIN.email, TEST_ADMIN.password);
-  const app = await createApp({ config, orm, logger });
+  const app = await createApp({ config, orm, logger, keys: loadAppKeys(config) });
   const server: Server = await new Promise((resolve) => {
     const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
   });

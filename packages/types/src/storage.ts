@@ -182,6 +182,7 @@ export interface FieldProblem {
 /** Null when valid; otherwise what is wrong. Blank values are always valid here (see missingFields). */
 export function checkUrl(value: string): string | null {
   if (!value) return null;
+  if (value.length > 2048) return 'must be at most 2048 characters';
   if (!URL.canParse(value)) return 'must be a full URL such as https://media.example.com';
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// (or http://)';

@@ -23,7 +23,7 @@ export class AuthResolver {
   @Mutation(() => AdminViewer, { description: 'Signs an admin in: sets an httpOnly session cookie. Failed attempts are rate limited.' })
   async signIn(@Arg('email', () => String) email: string, @Arg('password', () => String) password: string, @Ctx() ctx: Context): Promise<AdminViewer> {
     // Counted per client address, not per email: a per-email lock would let anyone lock the admin out.
-    const key = `ip:${ctx.req.ip}`;
+    const key = `ip:${ctx.requestIp}`;
     const wait = ctx.rateLimits.signIn.retryAfter(key);
     if (wait > 0) {
       throw new GraphQLError(`Too many failed sign-ins. Try again in ${wait} seconds.`, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: wait } });
@@ -36,7 +36,7 @@ export class AuthResolver {
       return { id: user.id, email: user.email };
     } catch (error) {
       ctx.rateLimits.signIn.hit(key);
-      ctx.logger.warn({ ip: ctx.req.ip }, 'failed sign-in');
+      ctx.logger.warn({ ip: ctx.requestIp }, 'failed sign-in');
       throw error;
     }
   }

@@ -26,6 +26,21 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Query.apiTokens': 'admin',
   'Mutation.createApiToken': 'admin',
   'Mutation.revokeApiToken': 'admin',
+  'Query.storageProviders': 'admin',
+  'Query.cloudflareR2Settings': 'admin',
+  'Mutation.saveCloudflareR2Settings': 'admin',
+  'Query.amazonS3Settings': 'admin',
+  'Mutation.saveAmazonS3Settings': 'admin',
+  'Query.wasabiSettings': 'admin',
+  'Mutation.saveWasabiSettings': 'admin',
+  'Mutation.testStorageConnection': 'admin',
+  'Query.defaultStorage': 'admin',
+  'Query.storageOptions': 'admin',
+  'Mutation.setDefaultStorage': 'admin',
+  'Query.plugins': 'admin',
+  'Mutation.installPlugin': 'admin',
+  'Mutation.uninstallPlugin': 'admin',
+  'Mutation.recordPluginPurchase': 'admin',
 };
 
 const CALLERS = ['anonymous', 'token:CREATIVES_READ', 'token:CREATIVES_WRITE', 'admin'] as const;

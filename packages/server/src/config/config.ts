@@ -43,6 +43,13 @@ const env = z.object({
   }).default('info'),
   ADMIN_EMAIL: z.email({ error: 'ADMIN_EMAIL must be an email address' }).default('admin@offload.local'),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
+  LICENSE_TYPE: z.enum(['regular', 'extended'], { error: 'LICENSE_TYPE must be regular or extended' }).default('regular'),
+  PLUGIN_CHECKOUT_URL: z
+    .string()
+    .refine((v) => URL.canParse(v.replace('{plugin}', 'x')) && /^https?:$/.test(new URL(v.replace('{plugin}', 'x')).protocol), {
+      error: 'PLUGIN_CHECKOUT_URL must be an http(s) URL; {plugin} in it is replaced by the plugin key',
+    })
+    .optional(),
   GRAPHQL_PLAYGROUND: bool('GRAPHQL_PLAYGROUND').optional(),
   GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION').optional(),
 });
@@ -64,6 +71,8 @@ export interface Config {
   logLevel: string;
   /** The first admin, created on first start; without a password one is generated and shown once. */
   firstAdmin: { email: string; password: string | undefined };
+  /** The platform's license: Extended License holders install "free for Extended" plugins without buying them. */
+  license: { type: 'regular' | 'extended'; checkoutUrl: string | undefined };
   playground: boolean;
   introspection: boolean;
   /** Where the built admin SPA is; absent until `pnpm build` ran. */
@@ -103,6 +112,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     appPreviousKeys: (e.APP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     firstAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
+    license: { type: e.LICENSE_TYPE, checkoutUrl: e.PLUGIN_CHECKOUT_URL },
     playground: e.GRAPHQL_PLAYGROUND ?? devLike,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.GRAPHQL_PLAYGROUND ?? devLike,
     adminDistDir: path.join(repoRoot, 'packages/admin/dist'),

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../auth/actor.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
+import type { StorageSettingsService } from '../storage/storage-settings.service.js';
 
 /** Everything a resolver may use for one request. */
 export interface Context {
@@ -14,5 +15,8 @@ export interface Context {
   actor: Actor | null;
   req: Request;
   res: Response;
-  rateLimits: { signIn: RateLimiter };
+  /** The client's address (behind a trusted proxy, the forwarded one). */
+  requestIp: string;
+  rateLimits: { signIn: RateLimiter; connectionTest: RateLimiter };
+  storageSettings: StorageSettingsService;
 }

@@ -15,11 +15,24 @@ export const PUBLIC_CODES = new Set([
   'FORBIDDEN',
   'NOT_FOUND',
   'TOO_MANY_REQUESTS',
+  'PLUGIN_NOT_INSTALLED',
+  'PURCHASE_REQUIRED',
 ]);
 
+/** Bad input: the message names the field and the problem; `problems` lists every one. */
 export class UserInputError extends GraphQLError {
-  constructor(message: string, field?: string) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });
+  constructor(message: string, field?: string, problems?: { field: string; message: string }[]) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}), ...(problems ? { problems } : {}) } });
+  }
+
+  static fromProblems(problems: { field: string; message: string }[]): UserInputError {
+    return new UserInputError(problems.map((p) => p.message).join('; '), problems[0]?.field, problems);
+  }
+}
+
+export class DomainError extends GraphQLError {
+  constructor(code: 'PLUGIN_NOT_INSTALLED' | 'PURCHASE_REQUIRED', message: string) {
+    super(message, { extensions: { code } });
   }
 }
 

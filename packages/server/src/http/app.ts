@@ -5,7 +5,10 @@ import { pinoHttp } from 'pino-http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { AppKeys } from '../config/app-key.js';
 import { adminBuilt, type Config } from '../config/config.js';
+import { SettingsCipher } from '../storage/settings-cipher.js';
+import { StorageSettingsService } from '../storage/storage-settings.service.js';
 import type { MikroORM } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import type { Context } from '../graphql/context.js';
@@ -19,6 +22,7 @@ export interface AppDeps {
   config: Config;
   orm: MikroORM;
   logger: Logger;
+  keys: AppKeys;
 }
 
 export interface App {
@@ -28,7 +32,8 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export async function createApp({ config, orm, logger }: AppDeps): Promise<App> {
+export async function createApp({ config, orm, logger, keys }: AppDeps): Promise<App> {
+  const cipher = new SettingsCipher(keys);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -54,7 +59,7 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
   );
 
-  const rateLimits = { signIn: new RateLimiter(10, 15 * 60 * 1000) };
+  const rateLimits = { signIn: new RateLimiter(10, 15 * 60 * 1000), connectionTest: new RateLimiter(30, 60 * 1000) };
   const apollo = new ApolloServer<Context>({
     schema: await buildGraphqlSchema(),
     introspection: config.introspection,
@@ -70,7 +75,17 @@ export async function createApp({ config, orm, logger }: AppDeps): Promise<App> 
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const em = orm.em.fork();
-        return { requestId: String(req.id), em, logger: req.log, actor: await resolveActor(em, req), req, res, rateLimits };
+        return {
+          requestId: String(req.id),
+          em,
+          logger: req.log,
+          actor: await resolveActor(em, req),
+          req,
+          res,
+          requestIp: req.ip ?? 'unknown',
+          rateLimits,
+          storageSettings: new StorageSettingsService(em, cipher, config.license),
+        };
       },
     }),
   );

@@ -1,0 +1,102 @@
+import { ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../test/harness.js';
+import { independentS3Client, s3TestTarget } from '../../test/s3.js';
+import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
+
+const target = s3TestTarget();
+const PUBLIC_PREFIX = 'public-read';
+
+// Anonymous reads under one prefix, as a public r2.dev domain would give. Decided before the
+// tests are collected, so the check below runs wherever the target allows bucket policies.
+const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${target.bucket}/${PUBLIC_PREFIX}/*`] }] };
+const publicReadable = await independentS3Client(target)
+  .send(new PutBucketPolicyCommand({ Bucket: target.bucket, Policy: JSON.stringify(policy) }))
+  .then(() => true, () => false);
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ LICENSE_TYPE: 'extended' });
+});
+afterAll(async () => {
+  expect(app.logs.text).not.toContain(target.full.secretAccessKey);
+  await app?.stop();
+});
+
+type Result = { ok: boolean; step: string | null; code: string | null; message: string; warnings: string[] };
+const test = async (settings: Record<string, unknown>) => {
+  const res = await app.graphql<{ testStorageConnection: Result }>(
+    'mutation($s: CloudflareR2SettingsInput) { testStorageConnection(provider: CLOUDFLARE_R2, cloudflareR2: $s) { ok step code message warnings } }',
+    { s: settings },
+    await app.adminHeaders(),
+  );
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  expect(JSON.stringify(res)).not.toContain(target.full.secretAccessKey);
+  return res.data.testStorageConnection;
+};
+
+async function probesLeft(prefix: string): Promise<string[]> {
+  const listed = await independentS3Client(target).send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((o) => o.Key!);
+}
+
+describe('Test connection against a real S3 server', () => {
+  it('passes with correct credentials and leaves no probe behind, warning that no Public / CDN URL is set', async () => {
+    await configureR2(app, r2OnTestServer(target.full, { keyPrefix: 'ct-ok' }));
+    const result = await test({});
+    expect(result).toMatchObject({ ok: true, step: null, code: null, message: 'Cloudflare R2 is ready: a test object was uploaded, read back and deleted.' });
+    expect(result.warnings).toEqual([expect.stringMatching(/^No Public \/ CDN URL is set/)]);
+    expect(await probesLeft('ct-ok/')).toEqual([]);
+  });
+
+  it.skipIf(!publicReadable)('checks the probe through the Public / CDN URL, fetched anonymously', async () => {
+    const result = await test(r2OnTestServer(target.full, { keyPrefix: PUBLIC_PREFIX, publicUrl: `${target.endpoint}/${target.bucket}` }));
+    expect(result).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it('warns, without failing, when the Public / CDN URL does not serve the object', async () => {
+    const result = await test(r2OnTestServer(target.full, { keyPrefix: 'ct-private', publicUrl: `${target.endpoint}/${target.bucket}` }));
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([expect.stringMatching(/^The Public \/ CDN URL did not serve the test object \(HTTP 403 from http:\/\/127\.0\.0\.1:\d+\)/)]);
+    expect(await probesLeft('ct-private/')).toEqual([]);
+  });
+
+  it('names bad credentials', async () => {
+    const result = await test(r2OnTestServer({ accessKeyId: target.full.accessKeyId, secretAccessKey: 'wrong-secret-000000000000000000000000' }, { publicUrl: '' }));
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'INVALID_CREDENTIALS' });
+    expect(result.message).toMatch(/^Connection failed: The bucket rejected the credentials/);
+  });
+
+  it('names a bucket that does not exist', async () => {
+    const result = await test({ ...r2OnTestServer(), bucket: 'no-such-bucket-offload' });
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'BUCKET_NOT_FOUND', message: `Connection failed: Bucket "no-such-bucket-offload" does not exist at ${target.endpoint}.` });
+  });
+
+  it('names an endpoint where nothing listens', async () => {
+    const result = await test({ ...r2OnTestServer(), bucket: target.bucket, customEndpoint: 'http://127.0.0.1:9' });
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'ENDPOINT_UNREACHABLE', message: 'Connection failed: Could not reach http://127.0.0.1:9 (connection refused: nothing is listening there).' });
+  });
+
+  it.skipIf(!target.writer)('says exactly "Upload succeeded but the object could not be read back" for a write-only key', async () => {
+    const result = await test({ ...r2OnTestServer(target.writer, { keyPrefix: 'ct-writer' }), customEndpoint: target.endpoint });
+    expect(result).toMatchObject({ ok: false, step: 'READ_BACK', code: 'ACCESS_DENIED', message: 'Upload succeeded but the object could not be read back' });
+    expect(await probesLeft('ct-writer/')).toEqual([]);
+  });
+
+  it.skipIf(!target.reader)('names permission denied on upload for a read-only key', async () => {
+    const result = await test(r2OnTestServer(target.reader, { keyPrefix: 'ct-reader' }));
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'ACCESS_DENIED' });
+    expect(result.message).toMatch(/^Permission denied on upload: this key may not write to bucket/);
+  });
+
+  it('names incomplete configuration before touching the network', async () => {
+    const result = await test({ bucket: '' });
+    expect(result).toEqual({ ok: false, step: 'CONFIGURATION', code: 'INCOMPLETE_CONFIGURATION', message: 'Incomplete configuration: fill in Bucket.', warnings: [] });
+  });
+
+  it('saves the settings it was given before testing them', async () => {
+    await test({ ...r2OnTestServer(), bucket: target.bucket, keyPrefix: 'saved-first' });
+    const read = await app.graphql<{ cloudflareR2Settings: { keyPrefix: string } }>('{ cloudflareR2Settings { keyPrefix } }', {}, await app.adminHeaders());
+    expect(read.data?.cloudflareR2Settings.keyPrefix).toBe('saved-first');
+  });
+});

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../test/harness.js';
+import { loadAppKeys } from '../config/app-key.js';
+import { Setting } from '../db/setting.entity.js';
+import { reencryptSettings } from './reencrypt.js';
+import { SettingsCipher } from './settings-cipher.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.stop());
+
+describe('re-encrypting settings after an APP_KEY rotation', () => {
+  it('re-seals entries under the new key, keeps their content, and leaves unreadable ones alone', async () => {
+    const oldKey = loadAppKeys(app.config).current;
+    const old = new SettingsCipher({ current: oldKey, previous: [] });
+    const em = app.orm.em.fork();
+    em.create(Setting, { key: 'provider:wasabi', value: old.encrypt({ secretAccessKey: 's1' }, 'provider:wasabi'), updatedAt: new Date() });
+    em.create(Setting, { key: 'provider:amazon-s3', value: new SettingsCipher({ current: randomBytes(32), previous: [] }).encrypt({ x: 1 }, 'provider:amazon-s3'), updatedAt: new Date() });
+    em.create(Setting, { key: 'default-storage', value: { provider: 'local' }, updatedAt: new Date() });
+    await em.flush();
+
+    const newKey = randomBytes(32);
+    const rotated = new SettingsCipher({ current: newKey, previous: [oldKey] });
+    const report = await reencryptSettings(app.orm.em.fork(), rotated);
+    expect(report).toEqual({ reencrypted: ['provider:wasabi'], alreadyCurrent: [], unreadable: ['provider:amazon-s3'] });
+
+    const row = await app.orm.em.fork().findOneOrFail(Setting, { key: 'provider:wasabi' });
+    const newOnly = new SettingsCipher({ current: newKey, previous: [] });
+    expect(newOnly.decrypt(row.value, 'provider:wasabi')).toEqual({ secretAccessKey: 's1' });
+    expect((await reencryptSettings(app.orm.em.fork(), rotated)).alreadyCurrent).toEqual(['provider:wasabi']);
+  });
+});

@@ -1,0 +1,224 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  EMPTY_SETTINGS,
+  LOCAL_STORAGE,
+  PROVIDER_KEYS,
+  PROVIDERS,
+  describeMissing,
+  missingFields,
+  normalizeKeyPrefix,
+  validateSettings,
+  type ProviderKey,
+  type ProviderSettings,
+  type ProviderSpec,
+  type SettingsField,
+} from '@offload/types';
+import type { Config } from '../config/config.js';
+import { Setting } from '../db/setting.entity.js';
+import { DomainError, UserInputError } from '../graphql/errors.js';
+import { SettingsCipher, SettingsDecryptError } from './settings-cipher.js';
+
+export type StorageKey = typeof LOCAL_STORAGE | ProviderKey;
+
+/** Everything known about one provider right now. */
+export interface ProviderState {
+  key: ProviderKey;
+  spec: ProviderSpec;
+  installed: boolean;
+  owned: boolean;
+  /** Decrypted settings; EMPTY_SETTINGS when none are stored or they cannot be decrypted. */
+  settings: ProviderSettings;
+  hasStoredSettings: boolean;
+  /** Why the stored settings could not be read, if they could not. */
+  decryptError: string | null;
+  missing: SettingsField[];
+  configured: boolean;
+  /** Installed, enabled, configured and readable: may be the Default Storage. */
+  selectable: boolean;
+  /** Why it is not selectable, in words for the admin. */
+  problem: string | null;
+}
+
+export interface DefaultStorage {
+  selected: StorageKey;
+  effective: StorageKey;
+  /** Set when `effective` is local although a provider is selected. */
+  fallbackReason: string | null;
+}
+
+export type PluginAction = 'INSTALL' | 'PURCHASE' | 'UNINSTALL';
+
+interface PluginRecord {
+  installed: boolean;
+  owned: boolean;
+}
+
+const pluginEntry = (key: ProviderKey) => `plugin:${key}`;
+const providerEntry = (key: ProviderKey) => `provider:${key}`;
+const DEFAULT_ENTRY = 'default-storage';
+
+/** The trimmed, normalised form of user-typed settings. */
+function clean(s: ProviderSettings): ProviderSettings {
+  const trimmed = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v])) as unknown as ProviderSettings;
+  return {
+    ...trimmed,
+    keyPrefix: normalizeKeyPrefix(trimmed.keyPrefix).prefix,
+    publicUrl: trimmed.publicUrl.replace(/\/+$/, ''),
+    customEndpoint: trimmed.customEndpoint.replace(/\/+$/, ''),
+    endpoint: trimmed.endpoint.replace(/\/+$/, ''),
+  };
+}
+
+/**
+ * Plugins, provider settings (one encrypted entry each) and the Default Storage choice:
+ * all of it lives in the `setting` table, read once per instance (one per request).
+ */
+export class StorageSettingsService {
+  private rows?: Map<string, Setting>;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cipher: SettingsCipher,
+    private readonly license: Config['license'],
+  ) {}
+
+  private async entries(): Promise<Map<string, Setting>> {
+    this.rows ??= new Map((await this.em.find(Setting, {})).map((row) => [row.key, row]));
+    return this.rows;
+  }
+
+  private async put(key: string, value: unknown): Promise<void> {
+    const rows = await this.entries();
+    const row = rows.get(key);
+    if (row) {
+      row.value = value;
+      row.updatedAt = new Date();
+    } else {
+      rows.set(key, this.em.create(Setting, { key, value, updatedAt: new Date() }));
+    }
+    await this.em.flush();
+  }
+
+  // ------------------------------------------------------------------ providers
+
+  async providers(): Promise<ProviderState[]> {
+    return Promise.all(PROVIDER_KEYS.map((key) => this.provider(key)));
+  }
+
+  async provider(key: ProviderKey): Promise<ProviderState> {
+    const rows = await this.entries();
+    const plugin = (rows.get(pluginEntry(key))?.value as PluginRecord | undefined) ?? { installed: false, owned: false };
+    const stored = rows.get(providerEntry(key));
+    let settings = EMPTY_SETTINGS;
+    let decryptError: string | null = null;
+    if (stored) {
+      try {
+        settings = { ...EMPTY_SETTINGS, ...(this.cipher.decrypt(stored.value, providerEntry(key)) as Partial<ProviderSettings>) };
+      } catch (error) {
+        if (!(error instanceof SettingsDecryptError)) throw error;
+        decryptError = error.message;
+      }
+    }
+    const spec = PROVIDERS[key];
+    const missing = missingFields(key, settings);
+    const configured = !decryptError && missing.length === 0;
+    const problem = !plugin.installed
+      ? `the ${spec.pluginName} plugin is not installed`
+      : decryptError
+        ? 'its stored settings can no longer be decrypted with the current APP_KEY (add the key they were saved with to APP_PREVIOUS_KEYS, or enter the credentials again)'
+        : !configured
+          ? `it is missing ${describeMissing(key, missing)}`
+          : !settings.enabled
+            ? 'it is disabled'
+            : null;
+    return { key, spec, installed: plugin.installed, owned: plugin.owned, settings, hasStoredSettings: Boolean(stored), decryptError, missing, configured, selectable: problem === null, problem };
+  }
+
+  /**
+   * Saves a provider's settings. Omitted fields keep their stored value; a blank or omitted
+   * secret keeps the stored secret. Enabling needs the required fields.
+   */
+  async saveProvider(key: ProviderKey, input: Partial<ProviderSettings>): Promise<ProviderState> {
+    const current = await this.provider(key);
+    if (!current.installed) throw new DomainError('PLUGIN_NOT_INSTALLED', `Install the ${current.spec.pluginName} plugin before configuring it`);
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as Partial<ProviderSettings>;
+    if (!given.secretAccessKey?.trim()) delete given.secretAccessKey;
+    const next = clean({ ...current.settings, ...given });
+    const problems = validateSettings(key, next);
+    if (problems.length) throw UserInputError.fromProblems(problems);
+    const missing = missingFields(key, next);
+    if (next.enabled && missing.length) {
+      throw new UserInputError(`${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`, missing[0], missing.map((field) => ({ field, message: 'required to enable' })));
+    }
+    await this.put(providerEntry(key), this.cipher.encrypt(next, providerEntry(key)));
+    return this.provider(key);
+  }
+
+  // ------------------------------------------------------------- default storage
+
+  async defaultStorage(): Promise<DefaultStorage> {
+    const stored = (await this.entries()).get(DEFAULT_ENTRY)?.value as { provider?: string } | undefined;
+    const selected = (PROVIDER_KEYS as readonly string[]).includes(stored?.provider ?? '') ? (stored!.provider as ProviderKey) : LOCAL_STORAGE;
+    if (selected === LOCAL_STORAGE) return { selected, effective: LOCAL_STORAGE, fallbackReason: null };
+    const state = await this.provider(selected);
+    return state.selectable
+      ? { selected, effective: selected, fallbackReason: null }
+      : { selected, effective: LOCAL_STORAGE, fallbackReason: `${state.spec.label} is selected, but ${state.problem}: new results are stored on this server until that is fixed.` };
+  }
+
+  /** What the Default Storage selector lists: local always, then every selectable provider. */
+  async options(): Promise<StorageKey[]> {
+    return [LOCAL_STORAGE, ...(await this.providers()).filter((p) => p.selectable).map((p) => p.key)];
+  }
+
+  async setDefaultStorage(key: StorageKey): Promise<DefaultStorage> {
+    if (key !== LOCAL_STORAGE) {
+      const state = await this.provider(key);
+      if (!state.selectable) throw new UserInputError(`${state.spec.label} cannot be the Default Storage: ${state.problem}`, 'provider');
+    }
+    await this.put(DEFAULT_ENTRY, { provider: key });
+    return this.defaultStorage();
+  }
+
+  // -------------------------------------------------------------------- plugins
+
+  pluginAction(state: ProviderState): PluginAction {
+    if (state.installed) return 'UNINSTALL';
+    return this.mayInstall(state) ? 'INSTALL' : 'PURCHASE';
+  }
+
+  checkoutUrl(key: ProviderKey): string | null {
+    return this.license.checkoutUrl ? this.license.checkoutUrl.replace('{plugin}', encodeURIComponent(key)) : null;
+  }
+
+  private mayInstall(state: ProviderState): boolean {
+    return state.spec.pricing === 'FREE' || state.owned || (state.spec.freeForExtendedLicense && this.license.type === 'extended');
+  }
+
+  /** Makes the config screen and provider exist. Nothing is offloaded until it is configured, enabled and selected. */
+  async installPlugin(key: ProviderKey): Promise<ProviderState> {
+    const state = await this.provider(key);
+    if (state.installed) return state;
+    if (!this.mayInstall(state)) {
+      throw new DomainError(
+        'PURCHASE_REQUIRED',
+        `This plugin is free only for Extended License holders. Purchase ${state.spec.pluginName} (or upgrade your license) to install it.`,
+      );
+    }
+    await this.put(pluginEntry(key), { installed: true, owned: state.owned } satisfies PluginRecord);
+    return this.provider(key);
+  }
+
+  /** New results fall back to local; the settings entry is kept, so a reinstall restores it. */
+  async uninstallPlugin(key: ProviderKey): Promise<ProviderState> {
+    const state = await this.provider(key);
+    if (state.installed) await this.put(pluginEntry(key), { installed: false, owned: state.owned } satisfies PluginRecord);
+    return this.provider(key);
+  }
+
+  async recordPurchase(key: ProviderKey): Promise<ProviderState> {
+    const state = await this.provider(key);
+    if (!state.owned) await this.put(pluginEntry(key), { installed: state.installed, owned: true } satisfies PluginRecord);
+    return this.provider(key);
+  }
+}
