@@ -1,44 +1,21 @@
-import 'reflect-metadata';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError, adminBuilt } from './config/config.js';
-import { loadAppKeys } from './config/app-key.js';
 import { ensureFirstAdmin } from './auth/auth.service.js';
-import { startEmbeddedPostgres } from './db/embedded-postgres.js';
-import { openDatabase } from './db/orm.js';
+import { boot, onShutdown } from './boot.js';
+import { adminBuilt } from './config/config.js';
 import { createApp } from './http/app.js';
-import { createLogger } from './logger.js';
+import { createMetrics } from './offload/metrics.js';
+import { startOffloadWorker } from './offload/worker.js';
+import { SettingsCipher } from './storage/settings-cipher.js';
 import { VERSION } from './version.js';
 
-function configOrExit() {
-  try {
-    const config = loadConfig();
-    return { config, keys: loadAppKeys(config) };
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main() {
-  const { config, keys } = configOrExit();
-  const logger = createLogger(config.logLevel);
-  if (keys.generated) {
-    logger.warn(`APP_KEY is not set: using a key generated into ${path.join(config.dataDir, 'app-key')}. Production must set its own APP_KEY.`);
-  }
-
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
-  const orm = await openDatabase(config.databaseUrl ?? embedded!.url, logger);
+  const { config, keys, logger, orm, databaseUrl, embedded } = await boot({ embeddedAllowed: true });
   const firstAdmin = await ensureFirstAdmin(orm.em.fork(), config.firstAdmin.email, config.firstAdmin.password);
   if (firstAdmin) logger.info({ email: firstAdmin.email }, 'first admin created');
-  mkdirSync(config.resultsDir, { recursive: true });
-  const app = await createApp({ config, orm, logger, keys });
+
+  const metrics = createMetrics(orm);
+  const app = await createApp({ config, orm, logger, keys, metrics });
+  const worker = config.offload.inProcess ? await startOffloadWorker({ orm, cipher: new SettingsCipher(keys), config, logger, metrics }, databaseUrl) : undefined;
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.express.listen(config.port, config.host, () => resolve(s)).once('error', reject);
@@ -46,7 +23,7 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
-  logger.info({ version: VERSION, port, database: embedded ? 'embedded' : 'external', resultsDir: config.resultsDir }, 'Offload is listening');
+  logger.info({ version: VERSION, port, database: embedded ? 'embedded' : 'external', resultsDir: config.resultsDir, worker: Boolean(worker) }, 'Offload is listening');
   const lines = [
     `Offload ${VERSION} is running:`,
     `  Admin:       ${base}/app/admin${adminBuilt(config) ? '' : '  (not built: run pnpm build)'}`,
@@ -59,19 +36,13 @@ async function main() {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+  onShutdown(logger, async () => {
     server.close();
+    await worker?.stop();
     await app.stop();
     await orm.close();
     await embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
 }
 
 main().catch((error) => {

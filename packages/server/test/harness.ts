@@ -12,6 +12,9 @@ import { loadAppKeys } from '../src/config/app-key.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { openDatabase, type MikroORM } from '../src/db/orm.js';
 import { createApp } from '../src/http/app.js';
+import { createMetrics } from '../src/offload/metrics.js';
+import { startOffloadWorker } from '../src/offload/worker.js';
+import { SettingsCipher } from '../src/storage/settings-cipher.js';
 import { createLogger } from '../src/logger.js';
 import { ensureFirstAdmin } from '../src/auth/auth.service.js';
 import { createTestDatabase } from './postgres.js';
@@ -63,17 +66,22 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase(inject('postgresUrl'));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'offload-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '0', ...env });
+  // The offload worker only where a test asks for it (OFFLOAD_WORKER=true): it holds connections.
+  // A known port up front, so the URLs the app builds (PUBLIC_URL) are the ones it serves on.
+  const port = await freePort();
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, OFFLOAD_WORKER: 'false', ...env });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const orm = await openDatabase(db.url, logger);
   await ensureFirstAdmin(orm.em.fork(), TEST_ADMIN.email, TEST_ADMIN.password);
-  const app = await createApp({ config, orm, logger, keys: loadAppKeys(config) });
+  const keys = loadAppKeys(config);
+  const metrics = createMetrics(orm);
+  const app = await createApp({ config, orm, logger, keys, metrics });
+  const worker = config.offload.inProcess ? await startOffloadWorker({ orm, cipher: new SettingsCipher(keys), config, logger, metrics }, db.url) : undefined;
   const server: Server = await new Promise((resolve) => {
-    const s = app.express.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.express.listen(port, '127.0.0.1', () => resolve(s));
   });
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const url = `http://127.0.0.1:${port}`;
   const graphql: TestApp['graphql'] = async (query, variables, headers) => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
@@ -115,6 +123,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     stop: async () => {
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      await worker?.stop();
       await app.stop();
       await orm.close(true);
       await db.drop();
@@ -134,6 +143,8 @@ export async function freePort(): Promise<number> {
 export interface ServerProcess {
   url: string;
   dataDir: string;
+  /** Its own test database, absent on the embedded one. */
+  database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -145,9 +156,12 @@ export interface ServerProcess {
  * embedded PostgreSQL it starts itself, exactly as on a machine with nothing installed.
  * Resolves once it prints its URLs.
  */
-export async function startServerProcess(env: Record<string, string> = {}, { embedded = false } = {}): Promise<ServerProcess> {
-  const db = embedded ? undefined : await createTestDatabase(inject('postgresUrl'));
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'offload-e2e-'));
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  { embedded = false, reuse }: { embedded?: boolean; reuse?: ServerProcess } = {},
+): Promise<ServerProcess> {
+  const db = reuse ? reuse.database : embedded ? undefined : await createTestDatabase(inject('postgresUrl'));
+  const dataDir = reuse ? reuse.dataDir : mkdtempSync(path.join(os.tmpdir(), 'offload-e2e-'));
   const port = await freePort();
   const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -186,6 +200,7 @@ export async function startServerProcess(env: Record<string, string> = {}, { emb
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    database: db,
     process: child,
     output: () => output,
     stop: async () => {

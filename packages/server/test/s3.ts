@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface S3TestKey {
   accessKeyId: string;
@@ -52,4 +52,18 @@ export function independentS3Client(target: S3TestTarget, credentials: S3TestKey
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** Objects under this prefix are anonymously readable, as behind a public r2.dev domain. */
+export const PUBLIC_PREFIX = 'public-read';
+
+/**
+ * Lets anyone GET objects under PUBLIC_PREFIX (a bucket policy) and returns the bucket's
+ * public base URL, or null where the target does not allow bucket policies.
+ */
+export async function publicBucketUrl(target: S3TestTarget): Promise<string | null> {
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${target.bucket}/${PUBLIC_PREFIX}/*`] }] };
+  return independentS3Client(target)
+    .send(new PutBucketPolicyCommand({ Bucket: target.bucket, Policy: JSON.stringify(policy) }))
+    .then(() => `${target.endpoint}/${target.bucket}`, () => null);
 }

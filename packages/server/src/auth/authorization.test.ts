@@ -41,6 +41,12 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Mutation.installPlugin': 'admin',
   'Mutation.uninstallPlugin': 'admin',
   'Mutation.recordPluginPurchase': 'admin',
+  'Mutation.finalizeCreative': { scopes: ['CREATIVES_WRITE'] },
+  'Query.creative': { scopes: ['CREATIVES_READ'] },
+  'Query.creatives': { scopes: ['CREATIVES_READ'] },
+  'Query.creativeCount': { scopes: ['CREATIVES_READ'] },
+  'Mutation.deleteCreative': { scopes: ['CREATIVES_WRITE'] },
+  'Mutation.retryOffload': 'admin',
 };
 
 const CALLERS = ['anonymous', 'token:CREATIVES_READ', 'token:CREATIVES_WRITE', 'admin'] as const;
@@ -74,6 +80,8 @@ function literal(type: GraphQLInputType): string {
         return '"00000000-0000-4000-8000-000000000000"';
       case 'DateTimeISO':
         return '"2026-01-01T00:00:00.000Z"';
+      case 'JSONObject':
+        return '{}';
       default:
         return '"x"';
     }

@@ -50,6 +50,14 @@ const env = z.object({
       error: 'PLUGIN_CHECKOUT_URL must be an http(s) URL; {plugin} in it is replaced by the plugin key',
     })
     .optional(),
+  OFFLOAD_WORKER: bool('OFFLOAD_WORKER').default(true),
+  OFFLOAD_CONCURRENCY: z.coerce.number({ error: 'OFFLOAD_CONCURRENCY must be a number' }).int().min(1, 'OFFLOAD_CONCURRENCY must be between 1 and 64').max(64, 'OFFLOAD_CONCURRENCY must be between 1 and 64').default(4),
+  OFFLOAD_PART_SIZE_MB: z.coerce.number({ error: 'OFFLOAD_PART_SIZE_MB must be a number' }).int().min(5, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').max(512, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').default(8),
+  OFFLOAD_PART_QUEUE: z.coerce.number({ error: 'OFFLOAD_PART_QUEUE must be a number' }).int().min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16').max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16').default(4),
+  OFFLOAD_MAX_ATTEMPTS: z.coerce.number({ error: 'OFFLOAD_MAX_ATTEMPTS must be a number' }).int().min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').default(10),
+  OFFLOAD_LEASE_SECONDS: z.coerce.number({ error: 'OFFLOAD_LEASE_SECONDS must be a number' }).int().min(5, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').max(3600, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').default(60),
+  SIGNED_URL_TTL_SECONDS: z.coerce.number({ error: 'SIGNED_URL_TTL_SECONDS must be a number' }).int().min(60, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').max(604800, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').default(3600),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   GRAPHQL_PLAYGROUND: bool('GRAPHQL_PLAYGROUND').optional(),
   GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION').optional(),
 });
@@ -73,6 +81,18 @@ export interface Config {
   firstAdmin: { email: string; password: string | undefined };
   /** The platform's license: Extended License holders install "free for Extended" plugins without buying them. */
   license: { type: 'regular' | 'extended'; checkoutUrl: string | undefined };
+  offload: {
+    /** Run the offload worker inside this process (the API). `pnpm worker` runs it alone. */
+    inProcess: boolean;
+    concurrency: number;
+    partSizeBytes: number;
+    partQueueSize: number;
+    maxAttempts: number;
+    leaseSeconds: number;
+  };
+  signedUrlTtlSeconds: number;
+  /** Bearer token for /metrics; unset: /metrics is off. */
+  metricsToken: string | undefined;
   playground: boolean;
   introspection: boolean;
   /** Where the built admin SPA is; absent until `pnpm build` ran. */
@@ -113,6 +133,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     firstAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     license: { type: e.LICENSE_TYPE, checkoutUrl: e.PLUGIN_CHECKOUT_URL },
+    offload: {
+      inProcess: e.OFFLOAD_WORKER,
+      concurrency: e.OFFLOAD_CONCURRENCY,
+      partSizeBytes: e.OFFLOAD_PART_SIZE_MB * 1024 * 1024,
+      partQueueSize: e.OFFLOAD_PART_QUEUE,
+      maxAttempts: e.OFFLOAD_MAX_ATTEMPTS,
+      leaseSeconds: e.OFFLOAD_LEASE_SECONDS,
+    },
+    signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
     playground: e.GRAPHQL_PLAYGROUND ?? devLike,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.GRAPHQL_PLAYGROUND ?? devLike,
     adminDistDir: path.join(repoRoot, 'packages/admin/dist'),

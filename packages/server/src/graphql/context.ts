@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config.js';
 import type { Actor } from '../auth/actor.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +9,7 @@ import type { StorageSettingsService } from '../storage/storage-settings.service
 /** Everything a resolver may use for one request. */
 export interface Context {
   requestId: string;
+  config: Config;
   /** A fork of the ORM's EntityManager, private to this request. */
   em: EntityManager;
   logger: Logger;

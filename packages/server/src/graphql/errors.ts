@@ -53,7 +53,7 @@ export function formatError(logger: Logger) {
     // By its toStringTag, not instanceof: Apollo and this code may load different copies of
     // graphql-js, and Apollo's own errors are subclasses (SyntaxError, BadRequestError, …).
     const isGraphQLError = Object.prototype.toString.call(original) === '[object GraphQLError]';
-    if (typeof code === 'string' && PUBLIC_CODES.has(code) && (isGraphQLError || !(original instanceof Error))) {
+    if (typeof code === 'string' && (PUBLIC_CODES.has(code) || code.startsWith('STORAGE_')) && (isGraphQLError || !(original instanceof Error))) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

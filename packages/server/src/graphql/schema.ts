@@ -2,11 +2,12 @@ import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { authChecker } from '../auth/auth-checker.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { CreativeResolver } from '../creatives/creative.resolver.js';
 import { PluginResolver } from '../storage/graphql/plugin.resolver.js';
 import { StorageResolver } from '../storage/graphql/storage.resolver.js';
 import { ServerInfoResolver } from '../system/server-info.resolver.js';
 
-export const resolvers = [AuthResolver, ServerInfoResolver, StorageResolver, PluginResolver] as const;
+export const resolvers = [AuthResolver, ServerInfoResolver, StorageResolver, PluginResolver, CreativeResolver] as const;
 
 export function buildGraphqlSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -15,6 +15,8 @@ import type { Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
 import { resolveActor } from '../auth/resolve-actor.js';
+import type { Metrics } from '../offload/metrics.js';
+import { creativeRoutes, metricsRoute } from './creative-routes.js';
 import { healthHandler } from './health.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -23,6 +25,7 @@ export interface AppDeps {
   orm: MikroORM;
   logger: Logger;
   keys: AppKeys;
+  metrics: Metrics;
 }
 
 export interface App {
@@ -32,7 +35,7 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export async function createApp({ config, orm, logger, keys }: AppDeps): Promise<App> {
+export async function createApp({ config, orm, logger, keys, metrics }: AppDeps): Promise<App> {
   const cipher = new SettingsCipher(keys);
   const app = express();
   app.disable('x-powered-by');
@@ -47,11 +50,13 @@ export async function createApp({ config, orm, logger, keys }: AppDeps): Promise
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
 
   app.get('/healthz', healthHandler(orm));
+  app.use(metricsRoute(config, metrics));
+  app.use(creativeRoutes({ config, orm, cipher }));
 
   // Local results: ETag, Last-Modified and Range (206) come from serve-static.
   app.use(
@@ -77,6 +82,7 @@ export async function createApp({ config, orm, logger, keys }: AppDeps): Promise
         const em = orm.em.fork();
         return {
           requestId: String(req.id),
+          config,
           em,
           logger: req.log,
           actor: await resolveActor(em, req),

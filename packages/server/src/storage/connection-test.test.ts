@@ -1,18 +1,12 @@
-import { ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
-import { independentS3Client, s3TestTarget } from '../../test/s3.js';
+import { independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
 
 const target = s3TestTarget();
-const PUBLIC_PREFIX = 'public-read';
-
-// Anonymous reads under one prefix, as a public r2.dev domain would give. Decided before the
-// tests are collected, so the check below runs wherever the target allows bucket policies.
-const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${target.bucket}/${PUBLIC_PREFIX}/*`] }] };
-const publicReadable = await independentS3Client(target)
-  .send(new PutBucketPolicyCommand({ Bucket: target.bucket, Policy: JSON.stringify(policy) }))
-  .then(() => true, () => false);
+// Decided before the tests are collected, so the check below runs wherever the target allows it.
+const publicUrl = await publicBucketUrl(target);
 
 let app: TestApp;
 beforeAll(async () => {
@@ -49,8 +43,8 @@ describe('Test connection against a real S3 server', () => {
     expect(await probesLeft('ct-ok/')).toEqual([]);
   });
 
-  it.skipIf(!publicReadable)('checks the probe through the Public / CDN URL, fetched anonymously', async () => {
-    const result = await test(r2OnTestServer(target.full, { keyPrefix: PUBLIC_PREFIX, publicUrl: `${target.endpoint}/${target.bucket}` }));
+  it.skipIf(!publicUrl)('checks the probe through the Public / CDN URL, fetched anonymously', async () => {
+    const result = await test(r2OnTestServer(target.full, { keyPrefix: PUBLIC_PREFIX, publicUrl }));
     expect(result).toMatchObject({ ok: true, warnings: [] });
   });
 

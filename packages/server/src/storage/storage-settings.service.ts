@@ -75,6 +75,8 @@ function clean(s: ProviderSettings): ProviderSettings {
  */
 export class StorageSettingsService {
   private rows?: Map<string, Setting>;
+  /** Decrypted once per instance: a listing of 500 creatives decrypts each provider once. */
+  private readonly states = new Map<ProviderKey, Promise<ProviderState>>();
 
   constructor(
     private readonly em: EntityManager,
@@ -88,6 +90,7 @@ export class StorageSettingsService {
   }
 
   private async put(key: string, value: unknown): Promise<void> {
+    this.states.clear();
     const rows = await this.entries();
     const row = rows.get(key);
     if (row) {
@@ -105,7 +108,16 @@ export class StorageSettingsService {
     return Promise.all(PROVIDER_KEYS.map((key) => this.provider(key)));
   }
 
-  async provider(key: ProviderKey): Promise<ProviderState> {
+  provider(key: ProviderKey): Promise<ProviderState> {
+    let state = this.states.get(key);
+    if (!state) {
+      state = this.load(key);
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private async load(key: ProviderKey): Promise<ProviderState> {
     const rows = await this.entries();
     const plugin = (rows.get(pluginEntry(key))?.value as PluginRecord | undefined) ?? { installed: false, owned: false };
     const stored = rows.get(providerEntry(key));

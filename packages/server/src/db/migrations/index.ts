@@ -1,5 +1,7 @@
 import { Migration20261125000000_settings } from './Migration20261125000000_settings.js';
 import { Migration20261125010000_auth } from './Migration20261125010000_auth.js';
+import { Migration20261125020000_creatives } from './Migration20261125020000_creatives.js';
+import { Migration20261125030000_offload_workers } from './Migration20261125030000_offload_workers.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -8,4 +10,6 @@ import { Migration20261125010000_auth } from './Migration20261125010000_auth.js'
 export const migrationsList = [
   { name: 'Migration20261125000000_settings', class: Migration20261125000000_settings },
   { name: 'Migration20261125010000_auth', class: Migration20261125010000_auth },
+  { name: 'Migration20261125020000_creatives', class: Migration20261125020000_creatives },
+  { name: 'Migration20261125030000_offload_workers', class: Migration20261125030000_offload_workers },
 ];

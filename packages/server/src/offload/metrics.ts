@@ -1,0 +1,43 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type OffloadOutcome = 'offloaded' | 'retrying' | 'failed' | 'skipped';
+
+/** Prometheus metrics for one process, served at /metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly offloads = new Counter({ name: 'offload_jobs_total', help: 'Offload attempts by outcome.', labelNames: ['outcome', 'provider'] as const, registers: [this.registry] });
+  readonly bytes = new Counter({ name: 'offload_bytes_total', help: 'Bytes uploaded and verified.', labelNames: ['provider'] as const, registers: [this.registry] });
+  readonly duration = new Histogram({
+    name: 'offload_duration_seconds',
+    help: 'Time from claiming a creative to its verified upload.',
+    labelNames: ['provider'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge;
+
+  constructor(queueDepth: () => Promise<{ status: string; count: number }[]>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'offload_process_' });
+    this.queueDepth = new Gauge({
+      name: 'offload_queue_depth',
+      help: 'Creatives waiting for or in the middle of an upload, by status.',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { status, count } of await queueDepth()) this.set({ status }, count);
+      },
+    });
+  }
+}
+
+/** Metrics whose queue depth is read from the creative table at scrape time. */
+export function createMetrics(orm: MikroORM): Metrics {
+  return new Metrics(
+    async () =>
+      (await orm.em
+        .getConnection()
+        .execute(`select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`)) as { status: string; count: number }[],
+  );
+}
