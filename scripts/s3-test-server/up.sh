@@ -14,7 +14,8 @@
 # Knobs (environment):
 #   RGW_BASE=/tmp/offload-rgw  data/log/run dir
 #   RGW_PORT=7480              S3 port (bound to 127.0.0.1)
-#   RGW_OSD_BACKEND=bluestore  bluestore (10 GiB sparse file, persists) | memstore (RAM, lost on stop)
+#   RGW_OSD_BACKEND=bluestore  bluestore (sparse file, persists) | memstore (RAM, lost on stop)
+#   RGW_BLOCK_GB=40            size of the sparse bluestore file (benchmarks upload GBs)
 #   RGW_WITH_MGR=0             1 = also run a ceph-mgr (not needed by RGW; costs RAM + startup time)
 #   RGW_BUCKET=test-bucket     bucket created with the full-access user
 #   RGW_FULL_ACCESS_KEY / RGW_FULL_SECRET_KEY        fixed keys (else random, kept across reruns)
@@ -25,6 +26,7 @@ set -euo pipefail
 BASE=${RGW_BASE:-/tmp/offload-rgw}
 PORT=${RGW_PORT:-7480}
 BACKEND=${RGW_OSD_BACKEND:-bluestore}
+BLOCK_GB=${RGW_BLOCK_GB:-40}
 WITH_MGR=${RGW_WITH_MGR:-0}
 BUCKET=${RGW_BUCKET:-offload-test}
 REGION=${RGW_REGION:-us-east-1}
@@ -108,7 +110,7 @@ osd_data = $BASE/osd/\$cluster-\$id
 osd_objectstore = $BACKEND
 osd_memory_target = 939524096
 osd_memory_cache_min = 134217728
-bluestore_block_size = 10737418240
+bluestore_block_size = $((BLOCK_GB * 1024 * 1024 * 1024))
 bluestore_block_create = true
 bluestore_fsck_on_mount = false
 memstore_device_bytes = 2147483648
@@ -123,9 +125,10 @@ rgw_frontends = beast endpoint=127.0.0.1:$PORT
 rgw_data = $BASE/rgw
 rgw_thread_pool_size = 64
 rgw_relaxed_region_enforcement = true
-# reclaim space of deleted objects after 5 min instead of 2 h
-rgw_gc_obj_min_wait = 300
-rgw_gc_processor_period = 300
+# reclaim the space of deleted objects after a minute instead of 2 h: the suite and the
+# benchmarks upload and delete gigabytes, and a full OSD makes every write hang
+rgw_gc_obj_min_wait = 60
+rgw_gc_processor_period = 60
 log_file = $BASE/log/\$name.log
 admin_socket = $BASE/run/\$name.asok
 pid_file = $BASE/run/\$name.pid

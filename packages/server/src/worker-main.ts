@@ -17,7 +17,10 @@ async function main() {
   const app = express();
   app.get('/healthz', healthHandler(orm));
   app.use(metricsRoute(config, metrics));
-  const server = app.listen(config.port, config.host, () => logger.info({ port: config.port }, 'offload worker is running'));
+  const server = app.listen(config.port, config.host, () => {
+    logger.info({ port: config.port }, 'offload worker is running');
+    process.stdout.write(`Offload worker is running:\n  Health:      ${config.publicUrl}/healthz\n`);
+  });
   onShutdown(logger, async () => {
     server.close();
     await worker.stop();

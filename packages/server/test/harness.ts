@@ -158,19 +158,20 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
-  { embedded = false, reuse }: { embedded?: boolean; reuse?: ServerProcess } = {},
+  { embedded = false, reuse, entry = 'src/main.ts' }: { embedded?: boolean; reuse?: ServerProcess; entry?: 'src/main.ts' | 'src/worker-main.ts' } = {},
 ): Promise<ServerProcess> {
   const db = reuse ? reuse.database : embedded ? undefined : await createTestDatabase(inject('postgresUrl'));
   const dataDir = reuse ? reuse.dataDir : mkdtempSync(path.join(os.tmpdir(), 'offload-e2e-'));
   const port = await freePort();
   const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: serverDir,
     env: {
       ...parentEnv,
       NODE_ENV: 'development',
       DATA_DIR: dataDir,
       PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'info',
       ADMIN_EMAIL: TEST_ADMIN.email,
       ADMIN_PASSWORD: TEST_ADMIN.password,
@@ -209,6 +210,7 @@ export async function startServerProcess(
         child.kill('SIGTERM');
         await exited;
       }
+      // A process started with `reuse` shares its database and folder; whoever stops last cleans up.
       await db?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

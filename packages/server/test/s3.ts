@@ -1,4 +1,4 @@
-import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface S3TestKey {
   accessKeyId: string;
@@ -66,4 +66,15 @@ export async function publicBucketUrl(target: S3TestTarget): Promise<string | nu
   return independentS3Client(target)
     .send(new PutBucketPolicyCommand({ Bucket: target.bucket, Policy: JSON.stringify(policy) }))
     .then(() => `${target.endpoint}/${target.bucket}`, () => null);
+}
+
+/** Removes everything a test uploaded under `prefix`, so repeated runs do not fill the bucket. */
+export async function deletePrefix(target: S3TestTarget, prefix: string): Promise<void> {
+  const s3 = independentS3Client(target);
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: object.Key! }));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }

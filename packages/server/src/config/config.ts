@@ -53,7 +53,7 @@ const env = z.object({
   OFFLOAD_WORKER: bool('OFFLOAD_WORKER').default(true),
   OFFLOAD_CONCURRENCY: z.coerce.number({ error: 'OFFLOAD_CONCURRENCY must be a number' }).int().min(1, 'OFFLOAD_CONCURRENCY must be between 1 and 64').max(64, 'OFFLOAD_CONCURRENCY must be between 1 and 64').default(4),
   OFFLOAD_PART_SIZE_MB: z.coerce.number({ error: 'OFFLOAD_PART_SIZE_MB must be a number' }).int().min(5, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').max(512, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').default(8),
-  OFFLOAD_PART_QUEUE: z.coerce.number({ error: 'OFFLOAD_PART_QUEUE must be a number' }).int().min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16').max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16').default(4),
+  OFFLOAD_PART_QUEUE: z.coerce.number({ error: 'OFFLOAD_PART_QUEUE must be a number' }).int().min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16').max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16').default(2),
   OFFLOAD_MAX_ATTEMPTS: z.coerce.number({ error: 'OFFLOAD_MAX_ATTEMPTS must be a number' }).int().min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').default(10),
   OFFLOAD_LEASE_SECONDS: z.coerce.number({ error: 'OFFLOAD_LEASE_SECONDS must be a number' }).int().min(5, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').max(3600, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').default(60),
   SIGNED_URL_TTL_SECONDS: z.coerce.number({ error: 'SIGNED_URL_TTL_SECONDS must be a number' }).int().min(60, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').max(604800, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').default(3600),

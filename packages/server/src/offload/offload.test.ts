@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
 import { creative, finalize, waitForStatus, writeResult, type CreativeView } from '../../test/offload-fixtures.js';
-import { independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
+import { deletePrefix, independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 
@@ -36,7 +36,10 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
     await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
     platform = await app.tokenHeaders(['CREATIVES_WRITE', 'CREATIVES_READ']);
   });
-  afterAll(() => app?.stop());
+  afterAll(async () => {
+    await app?.stop();
+    await deletePrefix(target, prefix);
+  });
 
   it('offloads a 3 MB image: the object is under the prefixed key with its size, type and checksum, and its URL serves the same bytes', async () => {
     const rel = `images/gemini/${randomUUID()}.png`;
@@ -206,6 +209,7 @@ describe('when the bucket is unreachable', () => {
   afterAll(async () => {
     await app?.stop();
     await proxy.stop();
+    await deletePrefix(target, prefix);
   });
 
   it('still finalizes, serves the result locally, and offloads it when the bucket returns, with no manual step', async () => {
