@@ -18,6 +18,7 @@ import { SettingsCipher } from '../src/storage/settings-cipher.js';
 import { createLogger } from '../src/logger.js';
 import { ensureFirstAdmin } from '../src/auth/auth.service.js';
 import { createTestDatabase } from './postgres.js';
+import { knownS3Secrets } from './s3.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -91,6 +92,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     return { status: res.status, ...((await res.json()) as object) };
   };
   let adminCookie: string | undefined;
+  const issuedTokens: string[] = [];
   const adminHeaders = async () => {
     if (!adminCookie) {
       const res = await fetch(`${url}/graphql`, {
@@ -118,9 +120,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
         await adminHeaders(),
       );
       if (!res.data) throw new Error(`could not create a test token: ${JSON.stringify(res.errors)}`);
+      issuedTokens.push(res.data.createApiToken.token);
       return { Authorization: `Bearer ${res.data.createApiToken.token}` };
     },
     stop: async () => {
+      // Secrets are write-only everywhere: no log line of any test app may hold one.
+      const secrets = [TEST_ADMIN.password, ...issuedTokens, ...knownS3Secrets()];
+      const leaked = secrets.filter((secret) => logs.text.includes(secret));
+      if (leaked.length) throw new Error(`the log holds ${leaked.length} secret(s), e.g. one starting ${leaked[0]!.slice(0, 4)}…`);
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       await worker?.stop();

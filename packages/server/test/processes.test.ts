@@ -122,10 +122,9 @@ describe('a crash in the middle of offloading a batch', () => {
     const after = await waitAllOffloaded(second, platform, files.length);
     expect(after.filter((c) => c.offloadStatus !== 'OFFLOADED')).toEqual([]);
     expect(after).toHaveLength(files.length);
-    for (const c of after) {
-      expect(await objectSha(c.objectKey!), c.path).toBe(sha.get(c.path));
-      expect(existsSync(path.join(resultsDir, c.path)), c.path).toBe(false);
-    }
+    for (const c of after) expect(await objectSha(c.objectKey!), c.path).toBe(sha.get(c.path));
+    // Local copies go once verified, including any a crash left behind mid-way.
+    await expect.poll(() => files.filter((f) => existsSync(path.join(resultsDir, f.rel))), { timeout: 15_000 }).toEqual([]);
   }, 240_000);
 });
 

@@ -42,6 +42,10 @@ export function s3TestTarget(): S3TestTarget {
   };
 }
 
+/** Every S3 test secret in the environment, for leak checks. */
+export const knownS3Secrets = () =>
+  ['S3_TEST_SECRET_ACCESS_KEY', 'S3_TEST_WRITER_SECRET_ACCESS_KEY', 'S3_TEST_READER_SECRET_ACCESS_KEY'].map((k) => process.env[k]).filter((v): v is string => Boolean(v));
+
 /** A plain SDK client, independent of the product's driver, for checking what is in the bucket. */
 export function independentS3Client(target: S3TestTarget, credentials: S3TestKey = target.full): S3Client {
   return new S3Client({

@@ -61,6 +61,10 @@ export class Creative {
   @Property({ type: 'boolean' })
   localCopy = true;
 
+  /** Offloaded with "Delete local copy" on, and the local file not yet removed. */
+  @Property({ type: 'boolean', hidden: true })
+  localDeletePending = false;
+
   @Property({ type: 'integer' })
   offloadAttempts = 0;
 

@@ -8,7 +8,7 @@ import { isProviderKey, LOCAL_STORAGE, type ProviderKey } from '@offload/types';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config/config.js';
 import { NotFoundError, UserInputError } from '../graphql/errors.js';
-import { OFFLOAD_TASK } from '../offload/offload.job.js';
+import { OFFLOAD_TASK, QUEUE_MAX_ATTEMPTS } from '../offload/offload.job.js';
 import { contentTypeFor, LocalDriver } from '../storage/drivers/local-driver.js';
 import { StorageError } from '../storage/errors.js';
 import { checkRelativePath } from '../storage/keys.js';
@@ -42,7 +42,7 @@ const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+
  * our `offload_attempts` decides when an offload has failed for good.
  */
 async function enqueueOffload(tx: EntityManager, creativeId: string): Promise<void> {
-  await tx.execute(`select graphile_worker.add_job(?, json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => 25)`, [OFFLOAD_TASK, creativeId, creativeId]);
+  await tx.execute(`select graphile_worker.add_job(?, json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ?)`, [OFFLOAD_TASK, creativeId, creativeId, QUEUE_MAX_ATTEMPTS]);
 }
 
 /** A storage failure as a GraphQL error with a stable code (STORAGE_ACCESS_DENIED, …). */

@@ -76,3 +76,22 @@ describe('the HTTP surface', () => {
     expect((await fetch(`${app.url}/results/..%2f..%2fetc%2fpasswd`)).status).toBeLessThan(500);
   });
 });
+
+describe('in production', () => {
+  let prod: TestApp;
+  beforeAll(async () => {
+    prod = await startTestApp({ NODE_ENV: 'production' });
+  });
+  afterAll(() => prod?.stop());
+
+  it('turns off introspection and the playground by default', async () => {
+    const res = await prod.graphql('{ __schema { queryType { name } } }', {}, await prod.adminHeaders());
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await fetch(`${prod.url}/playground`)).status).toBe(404);
+  });
+
+  it('does not suggest field names to callers', async () => {
+    const res = await prod.graphql('{ serverInf { version } }', {}, await prod.adminHeaders());
+    expect(res.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+});

@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { AppKeys } from '../config/app-key.js';
@@ -18,6 +19,7 @@ import { resolveActor } from '../auth/resolve-actor.js';
 import type { Metrics } from '../offload/metrics.js';
 import { creativeRoutes, metricsRoute } from './creative-routes.js';
 import { healthHandler } from './health.js';
+import { insideResults } from './inside-results.js';
 import { RateLimiter } from './rate-limit.js';
 
 export interface AppDeps {
@@ -58,20 +60,32 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
   app.use(metricsRoute(config, metrics));
   app.use(creativeRoutes({ config, orm, cipher }));
 
-  // Local results: ETag, Last-Modified and Range (206) come from serve-static.
-  app.use(
-    '/results',
-    express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
-  );
+  // Local results: ETag, Last-Modified and Range (206) come from serve-static, once the
+  // path is known to stay inside the results folder with symlinks resolved.
+  app.use('/results', insideResults(config.resultsDir), express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }));
 
   const rateLimits = { signIn: new RateLimiter(10, 15 * 60 * 1000), connectionTest: new RateLimiter(30, 60 * 1000) };
+  // Depth, cost, alias, directive and token limits; no batched requests; no field suggestions
+  // when introspection is off (they would leak the schema anyway).
+  const armor = new ApolloArmor({
+    maxDepth: { n: 8, ignoreIntrospection: true },
+    // Generous enough for a full page of 500 creatives with every field; depth, aliases and
+    // first ≤ 500 bound the rest.
+    costLimit: { maxCost: 50_000, ignoreIntrospection: true },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 20 },
+    // Token limits go through graphql-js's parser below: armor's rejects with a 500 there.
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: !config.introspection },
+  }).protect();
   const apollo = new ApolloServer<Context>({
     schema: await buildGraphqlSchema(),
     introspection: config.introspection,
     csrfPrevention: true,
     formatError: formatError(logger),
-    includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    ...armor,
+    parseOptions: { maxTokens: 2000 },
+    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   app.use(
@@ -103,7 +117,7 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
     app.get(['/app/admin', '/app/admin/{*route}'], (_req, res) => res.sendFile(path.join(dist, 'index.html')));
     if (config.playground) app.get('/playground', (_req, res) => res.sendFile(path.join(dist, 'playground.html')));
   } else {
-    app.get(['/app/admin', '/app/admin/{*route}', '/playground'], (_req, res) => {
+    app.get(config.playground ? ['/app/admin', '/app/admin/{*route}', '/playground'] : ['/app/admin', '/app/admin/{*route}'], (_req, res) => {
       res.status(503).type('text/plain').send('The admin SPA is not built yet: run `pnpm build` (or start with `pnpm start`).');
     });
   }

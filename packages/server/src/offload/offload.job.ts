@@ -15,6 +15,8 @@ import { StorageSettingsService } from '../storage/storage-settings.service.js';
 import type { Metrics } from './metrics.js';
 
 export const OFFLOAD_TASK = 'offload';
+/** The queue's own limit, kept high: `offload_attempts` and OFFLOAD_MAX_ATTEMPTS decide when an offload has failed. */
+export const QUEUE_MAX_ATTEMPTS = 25;
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Thrown to make the queue try again later without counting as an offload attempt. */
@@ -42,6 +44,44 @@ async function sha256Of(file: string): Promise<{ sha256: string; size: number }>
 
 const rowOf = (rows: unknown[]) => rows[0] as Record<string, unknown> | undefined;
 
+/** Removes an offloaded creative's local file and records that it is gone. */
+export async function removeLocalCopy(deps: Pick<OffloadDeps, 'orm' | 'config'>, creativeId: string, relativePath: string): Promise<void> {
+  await rm(path.join(deps.config.resultsDir, relativePath), { force: true });
+  await deps.orm.em.getConnection().execute(`update creative set local_copy = false, local_delete_pending = false where id = ?`, [creativeId]);
+}
+
+/**
+ * A safety net for creatives waiting on a job that no longer exists or can no longer run
+ * (whatever removed it): they get a fresh one. Looks only at ones idle for a while.
+ */
+export async function requeueOrphans(deps: Pick<OffloadDeps, 'orm' | 'config'>): Promise<number> {
+  const rows = await deps.orm.em.getConnection().execute(
+    `with orphans as (
+       select c.id from creative c
+       where c.offload_status in ('QUEUED', 'UPLOADING')
+         and (c.lease_expires_at is null or c.lease_expires_at < now())
+         and c.updated_at < now() - (? * interval '1 second')
+         and not exists (select 1 from graphile_worker.jobs j where j.key = c.id::text and j.attempts < j.max_attempts)
+       limit 100
+     ), requeued as (
+       update creative set offload_status = 'QUEUED', lease_token = null, lease_expires_at = null, updated_at = now()
+       where id in (select id from orphans) returning id
+     )
+     select graphile_worker.add_job(?, json_build_object('creativeId', id::text), job_key => id::text, max_attempts => ?) from requeued`,
+    [deps.config.offload.leaseSeconds * 2, OFFLOAD_TASK, QUEUE_MAX_ATTEMPTS],
+  );
+  return rows.length;
+}
+
+/** Finishes local deletions a crash interrupted (offloaded and verified, file not yet removed). */
+export async function finishPendingLocalDeletes(deps: Pick<OffloadDeps, 'orm' | 'config'>): Promise<number> {
+  const rows = (await deps.orm.em
+    .getConnection()
+    .execute(`select id, path from creative where local_delete_pending and offload_status = 'OFFLOADED' limit 100`)) as { id: string; path: string }[];
+  for (const row of rows) await removeLocalCopy(deps, row.id, row.path);
+  return rows.length;
+}
+
 /**
  * Moves one creative to its bucket, crash-safely: claim it under a lease, stream it up,
  * verify size and checksum with a HEAD, record the new location, and only then delete the
@@ -62,10 +102,11 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     ),
   );
   if (!claimed) {
-    const current = rowOf(await db.execute(`select offload_status, lease_expires_at > now() as leased from creative where id = ?`, [creativeId]));
-    // A worker that died holding the lease: try again once the lease has run out.
-    if (current?.offload_status === 'UPLOADING' && current.leased) throw new TryLater(`creative ${creativeId} is leased by another worker`);
-    return; // offloaded, local, failed or deleted meanwhile: nothing to do
+    const current = rowOf(await db.execute(`select offload_status from creative where id = ?`, [creativeId]));
+    // Held by another worker (perhaps one that died: its lease runs out), or just handed back
+    // for a retry: try again later. Only a finished or deleted creative ends the job here.
+    if (current?.offload_status === 'UPLOADING' || current?.offload_status === 'QUEUED') throw new TryLater(`creative ${creativeId} is being uploaded elsewhere`);
+    return;
   }
   const creative = { id: creativeId, path: String(claimed.path), contentType: String(claimed.content_type), attempts: Number(claimed.offload_attempts) } satisfies Partial<Creative> & { attempts: number };
   const target = String(claimed.target_provider ?? '');
@@ -111,7 +152,14 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
       throw new StorageError('UNKNOWN', 'stat', key, `Verification failed for ${key}: the bucket holds ${stored ? `${stored.size} bytes` : 'nothing'}, expected ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…`);
     }
 
-    const recorded = await finish(`offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now()`, [state.key, key, sha256, size]);
+    const deleteLocal = state.settings.deleteLocalCopy;
+    const recorded = await finish(`offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), local_delete_pending = ?`, [
+      state.key,
+      key,
+      sha256,
+      size,
+      deleteLocal,
+    ]);
     if (!recorded) {
       const exists = rowOf(await db.execute(`select 1 from creative where id = ?`, [creativeId]));
       // Deleted while uploading: the object must not outlive its creative.
@@ -125,10 +173,7 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     log.info({ objectKey: key, size, ms: Math.round(performance.now() - started) }, 'creative offloaded');
 
     // Only now, with the object verified and recorded, may the local copy go.
-    if (state.settings.deleteLocalCopy) {
-      await rm(file, { force: true });
-      await db.execute(`update creative set local_copy = false where id = ?`, [creativeId]);
-    }
+    if (deleteLocal) await removeLocalCopy(deps, creativeId, creative.path);
   } catch (error) {
     if (error instanceof TryLater) throw error;
     const message = error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`;

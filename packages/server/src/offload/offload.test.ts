@@ -178,6 +178,8 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
         variables,
         platform,
       )).data!.creatives;
+    const everything = await app.graphql(`{ creatives(first: 500) { edges { cursor node { ${'id path studio location objectKey url size contentType sha256 offloadStatus lastError offloadAttempts localCopy metadata createdAt updatedAt offloadedAt'} } } nodes { id url } pageInfo { hasNextPage endCursor } } }`, {}, platform);
+    expect(everything.errors).toBeUndefined();
     const all = await page({ first: 500 });
     expect(all.nodes.length).toBeGreaterThanOrEqual(6);
     const first = await page({ first: 2 });

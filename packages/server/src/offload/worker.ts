@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 import { isUuid } from '../util/uuid.js';
-import { offloadCreative, OFFLOAD_TASK, type OffloadDeps } from './offload.job.js';
+import { finishPendingLocalDeletes, offloadCreative, OFFLOAD_TASK, requeueOrphans, type OffloadDeps } from './offload.job.js';
 import { queueLogger } from './queue-logger.js';
 
 export interface OffloadWorker {
@@ -62,6 +62,10 @@ export async function startOffloadWorker(deps: OffloadDeps, databaseUrl: string)
       await utils.forceUnlockWorkers(dead.map((d) => d.worker_id));
       logger.warn({ workers: dead.map((d) => d.worker_id) }, 'released the jobs of offload workers that stopped heartbeating');
     }
+    const requeued = await requeueOrphans(deps);
+    if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
+    const removed = await finishPendingLocalDeletes(deps);
+    if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
   };
   const safeTick = () => tick().catch((error) => logger.warn({ err: error }, 'offload worker heartbeat failed'));
   await safeTick();

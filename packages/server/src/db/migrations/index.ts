@@ -2,6 +2,7 @@ import { Migration20261125000000_settings } from './Migration20261125000000_sett
 import { Migration20261125010000_auth } from './Migration20261125010000_auth.js';
 import { Migration20261125020000_creatives } from './Migration20261125020000_creatives.js';
 import { Migration20261125030000_offload_workers } from './Migration20261125030000_offload_workers.js';
+import { Migration20261125040000_local_delete_pending } from './Migration20261125040000_local_delete_pending.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261125010000_auth', class: Migration20261125010000_auth },
   { name: 'Migration20261125020000_creatives', class: Migration20261125020000_creatives },
   { name: 'Migration20261125030000_offload_workers', class: Migration20261125030000_offload_workers },
+  { name: 'Migration20261125040000_local_delete_pending', class: Migration20261125040000_local_delete_pending },
 ];
