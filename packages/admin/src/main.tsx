@@ -4,6 +4,7 @@ import { ApolloProvider } from '@apollo/client/react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { apolloClient, BASENAME } from './app/apollo';
 import { Layout } from './app/Layout';
+import { ApiTokensPage } from './routes/api-tokens/ApiTokensPage';
 import { OverviewPage } from './routes/overview/OverviewPage';
 import { SignInPage } from './routes/sign-in/SignInPage';
 import './styles.css';
@@ -13,7 +14,10 @@ const router = createBrowserRouter(
     { path: '/sign-in', element: <SignInPage /> },
     {
       element: <Layout />,
-      children: [{ index: true, element: <OverviewPage /> }],
+      children: [
+        { index: true, element: <OverviewPage /> },
+        { path: 'api-tokens', element: <ApiTokensPage /> },
+      ],
     },
   ],
   { basename: BASENAME },

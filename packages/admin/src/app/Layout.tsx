@@ -42,6 +42,7 @@ export function Layout() {
             <NavLink to="/" end>
               Overview
             </NavLink>
+            <NavLink to="/api-tokens">API tokens</NavLink>
             <a href="/playground">GraphQL playground</a>
           </nav>
           <SignOutButton />
