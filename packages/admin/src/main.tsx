@@ -4,7 +4,11 @@ import { ApolloProvider } from '@apollo/client/react';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { apolloClient, BASENAME } from './app/apollo';
 import { Layout } from './app/Layout';
+import { ToastProvider } from './app/toasts';
 import { ApiTokensPage } from './routes/api-tokens/ApiTokensPage';
+import { GeneralSettingsPage } from './routes/general-settings/GeneralSettingsPage';
+import { PluginsPage } from './routes/plugins/PluginsPage';
+import { ProviderSettingsPage } from './routes/provider-settings/ProviderSettingsPage';
 import { OverviewPage } from './routes/overview/OverviewPage';
 import { SignInPage } from './routes/sign-in/SignInPage';
 import './styles.css';
@@ -17,6 +21,11 @@ const router = createBrowserRouter(
       children: [
         { index: true, element: <OverviewPage /> },
         { path: 'api-tokens', element: <ApiTokensPage /> },
+        { path: 'general/plugins', element: <PluginsPage /> },
+        { path: 'general/plugins/cloudflare-r2', element: <ProviderSettingsPage key="cloudflare-r2" provider="cloudflare-r2" /> },
+        { path: 'general/plugins/amazon-s3', element: <ProviderSettingsPage key="amazon-s3" provider="amazon-s3" /> },
+        { path: 'general/plugins/wasabi', element: <ProviderSettingsPage key="wasabi" provider="wasabi" /> },
+        { path: 'general/settings', element: <GeneralSettingsPage /> },
       ],
     },
   ],
@@ -26,7 +35,9 @@ const router = createBrowserRouter(
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ApolloProvider client={apolloClient}>
-      <RouterProvider router={router} />
+      <ToastProvider>
+        <RouterProvider router={router} />
+      </ToastProvider>
     </ApolloProvider>
   </StrictMode>,
 );

@@ -42,6 +42,8 @@ export function Layout() {
             <NavLink to="/" end>
               Overview
             </NavLink>
+            <NavLink to="/general/plugins">Plugins</NavLink>
+            <NavLink to="/general/settings">General Settings</NavLink>
             <NavLink to="/api-tokens">API tokens</NavLink>
             <a href="/playground">GraphQL playground</a>
           </nav>

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServerProcess, TEST_ADMIN, type ServerProcess } from '@offload/server/testing';
+import { writeResult } from '@offload/server/testing/offload';
+import { deletePrefix, independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '@offload/server/testing/s3';
+import { launchBrowser, screenshot, signIn } from './browser.js';
+
+const target = s3TestTarget();
+const publicUrl = await publicBucketUrl(target);
+const prefix = `${publicUrl ? `${PUBLIC_PREFIX}/` : ''}golive-${randomUUID().slice(0, 8)}`;
+const privatePrefix = `golive-private-${randomUUID().slice(0, 8)}`;
+
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServerProcess({ LICENSE_TYPE: 'extended' }), launchBrowser()]);
+  page = await browser.newPage();
+  await signIn(page, server.url, TEST_ADMIN);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await deletePrefix(target, prefix);
+  await deletePrefix(target, privatePrefix);
+});
+
+const toast = (kind: 'success' | 'error') => page.getByTestId(`toast-${kind}`).last();
+async function field(label: string, value: string) {
+  await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+async function platformToken(): Promise<string> {
+  const res = await page.evaluate(async () => {
+    const r = await fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }' }) });
+    return r.json();
+  });
+  return res.data.createApiToken.token as string;
+}
+
+async function finalize(token: string, rel: string) {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', variables: { i: { path: rel, studio: 'IMAGE' } } }),
+  });
+  return ((await res.json()) as { data: { finalizeCreative: { id: string } } }).data.finalizeCreative.id;
+}
+
+async function waitOffloaded(token: string, id: string) {
+  for (let i = 0; i < 150; i++) {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'query($id: ID!) { creative(id: $id) { offloadStatus objectKey url localCopy } }', variables: { id } }),
+    });
+    const creative = ((await res.json()) as { data: { creative: { offloadStatus: string; objectKey: string; url: string; localCopy: boolean } } }).data.creative;
+    if (creative.offloadStatus === 'OFFLOADED') return creative;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`creative ${id} was not offloaded`);
+}
+
+describe('the go-live checklist, in a browser', () => {
+  it('installs R2, configures, tests and selects it; new results land in the bucket', async () => {
+    // 1. Install the plugin.
+    await page.getByRole('link', { name: 'Plugins' }).click();
+    const card = page.getByRole('article', { name: 'Cloudflare R2 Storage' });
+    await card.getByRole('button', { name: 'Install' }).click();
+    await expect.poll(() => toast('success').textContent()).toContain('Cloudflare R2 Storage installed');
+    await screenshot(page, 'plugins');
+    await card.getByRole('link', { name: 'Configure' }).click();
+    await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
+
+    // Not selectable yet, and the screen says what is missing.
+    await expect.poll(() => page.getByTestId('availability').textContent()).toMatch(/fill in Access Key ID, Secret Access Key, Account ID \(or a Custom Endpoint\) and Bucket/);
+
+    // 2. Credentials and the Public / CDN URL; the derived endpoint shows as you type.
+    await field('Account ID', '0123456789abcdef0123456789abcdef');
+    await expect.poll(() => page.getByText('Endpoint in use: https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com').count()).toBeGreaterThan(0);
+    await field('Account ID', '');
+    await field('Access Key ID', target.full.accessKeyId);
+    await field('Secret Access Key', target.full.secretAccessKey);
+    await field('Bucket', target.bucket);
+    await field('Custom Endpoint', target.endpoint);
+    await field('Public / CDN URL', publicUrl ?? '');
+    await field('Key Prefix', prefix);
+    // 3. Enable, 4. Save.
+    await page.getByLabel('Enable Cloudflare R2').check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => toast('success').textContent()).toBe('Cloudflare R2 settings saved.×');
+
+    // The secret is not shown again, and the form says one is stored.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
+    expect(await page.getByLabel('Secret Access Key', { exact: true }).inputValue()).toBe('');
+    await page.getByText('A secret is stored. Leave blank to keep it').waitFor();
+    expect(await page.content()).not.toContain(target.full.secretAccessKey);
+
+    // 5. Test connection: green, with the stored secret.
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => toast('success').textContent(), { timeout: 20_000 }).toContain('Cloudflare R2 is ready');
+    await screenshot(page, 'cloudflare-r2');
+
+    // 6. Default Storage → Cloudflare R2.
+    await page.getByRole('link', { name: 'General Settings' }).click();
+    await page.getByLabel('Default Storage').selectOption({ label: 'Cloudflare R2' });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('effective-storage').textContent()).toBe('Cloudflare R2');
+    await screenshot(page, 'general-settings');
+
+    // 7. The platform finalizes a new image: it lands in the bucket and renders from its URL.
+    const token = await platformToken();
+    const resultsDir = path.join(server.dataDir, 'results');
+    const rel = `images/gemini/${randomUUID()}.png`;
+    await writeResult(resultsDir, rel, 50_000);
+    const creative = await waitOffloaded(token, await finalize(token, rel));
+    expect(creative.objectKey).toBe(`${prefix}/${rel}`);
+    const head = await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: creative.objectKey }));
+    expect(head.ContentLength).toBe(50_000);
+    if (publicUrl) expect((await fetch(creative.url)).status).toBe(200);
+
+    // 8. Delete local copy on: the next result's local file goes once it is verified.
+    await page.goto(`${server.url}/app/admin/general/plugins/cloudflare-r2`);
+    await page.getByLabel('Delete local copy after upload').check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => toast('success').textContent()).toContain('saved');
+    const rel2 = `images/gemini/${randomUUID()}.png`;
+    await writeResult(resultsDir, rel2, 20_000);
+    const second = await waitOffloaded(token, await finalize(token, rel2));
+    await expect.poll(() => existsSync(path.join(resultsDir, rel2))).toBe(false);
+    if (publicUrl) expect((await fetch(second.url)).status).toBe(200);
+  });
+
+  it.skipIf(!target.writer)('gives the red "could not be read back" toast for a write-only key', async () => {
+    if (!target.writer) throw new Error('unreachable: skipped without a write-only key');
+    await page.goto(`${server.url}/app/admin/general/plugins/cloudflare-r2`);
+    await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
+    await field('Access Key ID', target.writer.accessKeyId);
+    await field('Secret Access Key', target.writer.secretAccessKey);
+    // Outside the publicly readable prefix, where the bucket policy would let anyone read.
+    await field('Key Prefix', privatePrefix);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => toast('error').textContent(), { timeout: 20_000 }).toContain('Upload succeeded but the object could not be read back');
+    await screenshot(page, 'cloudflare-r2-read-back');
+  });
+
+  it('drops R2 from the Default Storage list when disabled, and says the fallback is in effect', async () => {
+    await page.goto(`${server.url}/app/admin/general/plugins/cloudflare-r2`);
+    await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
+    await page.getByLabel('Enable Cloudflare R2').uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => toast('success').textContent()).toContain('saved');
+    await page.getByRole('link', { name: 'General Settings' }).click();
+    await expect.poll(() => page.getByTestId('fallback-banner').textContent()).toContain('Cloudflare R2 is selected, but it is disabled');
+    expect(await page.getByLabel('Default Storage').locator('option').allTextContents()).toEqual(['Local server (this machine)']);
+  });
+});
