@@ -58,6 +58,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
+function filterWhere(filter: Omit<CreativeFilter, 'first' | 'after'>): Record<string, unknown> {
+  const where: Record<string, unknown> = {};
+  if (filter.location) where.location = filter.location;
+  if (filter.status) where.offloadStatus = filter.status;
+  if (filter.studio) where.studio = filter.studio;
+  return where;
+}
+
 /** Finalize, locate, serve and delete creatives: the rules, testable without HTTP. */
 export class CreativeService {
   private readonly local: LocalDriver;
@@ -136,10 +144,7 @@ export class CreativeService {
 
   async list(filter: CreativeFilter): Promise<{ nodes: Creative[]; hasNextPage: boolean; endCursor: string | null }> {
     if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE) throw new UserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
-    const where: Record<string, unknown> = {};
-    if (filter.location) where.location = filter.location;
-    if (filter.status) where.offloadStatus = filter.status;
-    if (filter.studio) where.studio = filter.studio;
+    const where = filterWhere(filter);
     if (filter.after) {
       const { createdAt, id } = decodeCursor(filter.after);
       where.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }];
@@ -150,11 +155,7 @@ export class CreativeService {
   }
 
   count(filter: Omit<CreativeFilter, 'first' | 'after'>): Promise<number> {
-    const where: Record<string, unknown> = {};
-    if (filter.location) where.location = filter.location;
-    if (filter.status) where.offloadStatus = filter.status;
-    if (filter.studio) where.studio = filter.studio;
-    return this.em.count(Creative, where);
+    return this.em.count(Creative, filterWhere(filter));
   }
 
   /** The one absolute URL for a creative, built now from where it lives. */
