@@ -5,7 +5,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '@offload/server/testing';
-import { writeResult } from '@offload/server/testing/offload';
+import { writePng } from '@offload/server/testing/offload';
 import { deletePrefix, independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '@offload/server/testing/s3';
 import { launchBrowser, screenshot, signIn } from './browser.js';
 
@@ -117,12 +117,22 @@ describe('the go-live checklist, in a browser', () => {
     const token = await platformToken();
     const resultsDir = path.join(server.dataDir, 'results');
     const rel = `images/gemini/${randomUUID()}.png`;
-    await writeResult(resultsDir, rel, 50_000);
+    writePng(resultsDir, rel, 64, 48);
     const creative = await waitOffloaded(token, await finalize(token, rel));
     expect(creative.objectKey).toBe(`${prefix}/${rel}`);
     const head = await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: creative.objectKey }));
-    expect(head.ContentLength).toBe(50_000);
-    if (publicUrl) expect((await fetch(creative.url)).status).toBe(200);
+    expect(head.ContentType).toBe('image/png');
+
+    // The media view shows it in R2, with its URL, and the image renders from that URL.
+    await page.getByRole('link', { name: 'Media' }).click();
+    const shown = page.getByTestId('creative').filter({ hasText: creative.objectKey });
+    await expect.poll(() => shown.getByTestId('location').textContent()).toBe('Cloudflare R2');
+    expect(await shown.getByTestId('status').textContent()).toBe('offloaded');
+    expect(await shown.getByTestId('url').getAttribute('href')).toBe(creative.url);
+    const image = shown.getByRole('img');
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(64);
+    expect(await image.getAttribute('src')).toBe(creative.url);
+    await screenshot(page, 'media');
 
     // 8. Delete local copy on: the next result's local file goes once it is verified.
     await page.goto(`${server.url}/app/admin/general/plugins/cloudflare-r2`);
@@ -130,10 +140,13 @@ describe('the go-live checklist, in a browser', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => toast('success').textContent()).toContain('saved');
     const rel2 = `images/gemini/${randomUUID()}.png`;
-    await writeResult(resultsDir, rel2, 20_000);
+    writePng(resultsDir, rel2, 32, 32);
     const second = await waitOffloaded(token, await finalize(token, rel2));
     await expect.poll(() => existsSync(path.join(resultsDir, rel2))).toBe(false);
-    if (publicUrl) expect((await fetch(second.url)).status).toBe(200);
+    await page.getByRole('link', { name: 'Media' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const stillRenders = page.getByTestId('creative').filter({ hasText: second.objectKey }).getByRole('img');
+    await expect.poll(() => stillRenders.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(32);
   });
 
   it.skipIf(!target.writer)('gives the red "could not be read back" toast for a write-only key', async () => {

@@ -7,6 +7,7 @@ import { Layout } from './app/Layout';
 import { ToastProvider } from './app/toasts';
 import { ApiTokensPage } from './routes/api-tokens/ApiTokensPage';
 import { GeneralSettingsPage } from './routes/general-settings/GeneralSettingsPage';
+import { MediaPage } from './routes/media/MediaPage';
 import { PluginsPage } from './routes/plugins/PluginsPage';
 import { ProviderSettingsPage } from './routes/provider-settings/ProviderSettingsPage';
 import { OverviewPage } from './routes/overview/OverviewPage';
@@ -21,6 +22,7 @@ const router = createBrowserRouter(
       children: [
         { index: true, element: <OverviewPage /> },
         { path: 'api-tokens', element: <ApiTokensPage /> },
+        { path: 'media', element: <MediaPage /> },
         { path: 'general/plugins', element: <PluginsPage /> },
         { path: 'general/plugins/cloudflare-r2', element: <ProviderSettingsPage key="cloudflare-r2" provider="cloudflare-r2" /> },
         { path: 'general/plugins/amazon-s3', element: <ProviderSettingsPage key="amazon-s3" provider="amazon-s3" /> },

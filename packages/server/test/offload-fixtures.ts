@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import type { TestApp } from './harness.js';
 
 export const CREATIVE_FIELDS = 'id path studio location objectKey url size contentType sha256 offloadStatus lastError localCopy offloadAttempts';
@@ -57,4 +59,36 @@ export async function waitForStatus(app: TestApp, headers: Record<string, string
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`creative ${id} did not reach ${status} in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+}
+
+/** A real PNG (solid colour), so a browser can render it: tests check what a user would see. */
+export function writePng(resultsDir: string, relative: string, width: number, height: number): void {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0)]);
+  for (let x = 0; x < width; x++) row.set([243, 128, 32], 1 + x * 3);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  const file = path.join(resultsDir, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]));
 }

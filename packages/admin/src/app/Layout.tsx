@@ -42,6 +42,7 @@ export function Layout() {
             <NavLink to="/" end>
               Overview
             </NavLink>
+            <NavLink to="/media">Media</NavLink>
             <NavLink to="/general/plugins">Plugins</NavLink>
             <NavLink to="/general/settings">General Settings</NavLink>
             <NavLink to="/api-tokens">API tokens</NavLink>
