@@ -116,41 +116,44 @@ export function ApiTokensPage() {
       {loading && <p role="status">Loading…</p>}
       {error && <p role="alert" className="error">{error.message}</p>}
       {data && (
-        <table>
-          <caption className="visually-hidden">API tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Token</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.apiTokens.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.prefix}…</code>
-                </td>
-                <td>{t.scopes.map((s) => (s === 'CREATIVES_WRITE' ? 'write' : 'read')).join(', ')}</td>
-                <td>{when(t.createdAt)}</td>
-                <td>{when(t.lastUsedAt)}</td>
-                <td>
-                  {t.revokedAt ? (
-                    <span className="badge">Revoked</span>
-                  ) : (
-                    <button type="button" onClick={() => revoke({ variables: { id: t.id } })} aria-label={`Revoke ${t.name}`}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+        // Scrolls sideways on a phone; focusable so keyboard users can scroll it too.
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="API tokens">
+          <table>
+            <caption className="visually-hidden">API tokens</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Token</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.apiTokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  <td>{t.scopes.map((s) => (s === 'CREATIVES_WRITE' ? 'write' : 'read')).join(', ')}</td>
+                  <td>{when(t.createdAt)}</td>
+                  <td>{when(t.lastUsedAt)}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <span className="badge">Revoked</span>
+                    ) : (
+                      <button type="button" onClick={() => revoke({ variables: { id: t.id } })} aria-label={`Revoke ${t.name}`}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
