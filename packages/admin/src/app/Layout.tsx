@@ -3,7 +3,7 @@ import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { MeQuery, RequireAdmin, type MeData } from './session';
 
-const SignOutMutation = gql`
+export const SignOutMutation = gql`
   mutation SignOut {
     signOut
   }

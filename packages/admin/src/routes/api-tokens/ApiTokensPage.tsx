@@ -2,7 +2,7 @@ import { gql } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 
-const ApiTokensQuery = gql`
+export const ApiTokensQuery = gql`
   query ApiTokens {
     apiTokens {
       id
@@ -16,7 +16,7 @@ const ApiTokensQuery = gql`
   }
 `;
 
-const CreateApiTokenMutation = gql`
+export const CreateApiTokenMutation = gql`
   mutation CreateApiToken($input: CreateApiTokenInput!) {
     createApiToken(input: $input) {
       token
@@ -27,7 +27,7 @@ const CreateApiTokenMutation = gql`
   }
 `;
 
-const RevokeApiTokenMutation = gql`
+export const RevokeApiTokenMutation = gql`
   mutation RevokeApiToken($id: ID!) {
     revokeApiToken(id: $id) {
       id

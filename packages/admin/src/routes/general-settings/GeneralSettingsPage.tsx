@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useToast } from '../../app/toasts';
 
-const GeneralSettingsQuery = gql`
+export const GeneralSettingsQuery = gql`
   query GeneralSettings {
     storageOptions {
       key
@@ -23,7 +23,7 @@ const GeneralSettingsQuery = gql`
     }
   }
 `;
-const SetDefaultStorageMutation = gql`
+export const SetDefaultStorageMutation = gql`
   mutation SetDefaultStorage($storage: StorageKey!) {
     setDefaultStorage(storage: $storage) {
       effective {

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { useToast } from '../../app/toasts';
 
-const MediaQuery = gql`
+export const MediaQuery = gql`
   query Media($first: Int!, $after: String, $location: StorageKey, $status: OffloadStatus, $studio: Studio) {
     creatives(first: $first, after: $after, location: $location, status: $status, studio: $studio) {
       edges {
@@ -30,7 +30,7 @@ const MediaQuery = gql`
     creativeCount(location: $location, status: $status, studio: $studio)
   }
 `;
-const RetryOffloadMutation = gql`
+export const RetryOffloadMutation = gql`
   mutation RetryOffload($id: ID!) {
     retryOffload(id: $id) {
       id

@@ -1,7 +1,7 @@
 import { gql } from '@apollo/client';
 import { useQuery } from '@apollo/client/react';
 
-const OverviewQuery = gql`
+export const OverviewQuery = gql`
   query Overview {
     serverInfo {
       version

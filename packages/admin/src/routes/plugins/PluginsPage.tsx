@@ -20,7 +20,7 @@ export const PluginsQuery = gql`
     }
   }
 `;
-const InstallPluginMutation = gql`
+export const InstallPluginMutation = gql`
   mutation InstallPlugin($key: ProviderKey!) {
     installPlugin(key: $key) {
       key
@@ -29,7 +29,7 @@ const InstallPluginMutation = gql`
     }
   }
 `;
-const UninstallPluginMutation = gql`
+export const UninstallPluginMutation = gql`
   mutation UninstallPlugin($key: ProviderKey!) {
     uninstallPlugin(key: $key) {
       key
