@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { isProviderKey, LOCAL_STORAGE, type ProviderKey } from '@offload/types';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config/config.js';
@@ -11,7 +9,7 @@ import { NotFoundError, UserInputError } from '../graphql/errors.js';
 import { OFFLOAD_TASK, QUEUE_MAX_ATTEMPTS } from '../offload/offload.job.js';
 import { contentTypeFor, LocalDriver } from '../storage/drivers/local-driver.js';
 import { StorageError } from '../storage/errors.js';
-import { checkRelativePath } from '../storage/keys.js';
+import { checkRelativePath, publicObjectUrl } from '../storage/keys.js';
 import { providerDriver } from '../storage/provider-driver.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
 import { isUuid } from '../util/uuid.js';
@@ -161,13 +159,9 @@ export class CreativeService {
   /** The one absolute URL for a creative, built now from where it lives. */
   async url(creative: Creative): Promise<string> {
     if (creative.location === 'local' || !creative.objectKey || !isProviderKey(creative.location)) return this.local.publicUrl(creative.path);
+    // A string join, not a driver: a listing of 500 creatives must not build 500 S3 clients.
     const state = await this.storage.provider(creative.location);
-    const publicUrl = state.decryptError ? null : providerDriver(state.key, state.settings).publicUrl(creative.objectKey);
-    return publicUrl ?? this.downloadUrl(creative);
-  }
-
-  downloadUrl(creative: Creative): string {
-    return `${this.config.publicUrl}/creatives/${creative.id}/download`;
+    return (state.decryptError ? null : publicObjectUrl(state.settings.publicUrl, creative.objectKey)) ?? `${this.config.publicUrl}/creatives/${creative.id}/download`;
   }
 
   /** Where GET /creatives/:id/download sends the caller. */
@@ -177,13 +171,7 @@ export class CreativeService {
     }
     const state = await this.storage.provider(creative.location);
     if (state.decryptError) throw new StorageError('INVALID_CONFIGURATION', 'sign', creative.objectKey, `The ${state.spec.label} settings cannot be decrypted with the current APP_KEY`);
-    const driver = providerDriver(state.key, state.settings);
-    const filename = path.posix.basename(creative.path).replace(/["\\\r\n]/g, '_');
-    const url = await getSignedUrl(
-      driver.client,
-      new GetObjectCommand({ Bucket: state.settings.bucket, Key: creative.objectKey, ResponseContentDisposition: `attachment; filename="${filename}"` }),
-      { expiresIn: this.config.signedUrlTtlSeconds },
-    );
+    const url = await providerDriver(state.key, state.settings).signedUrl(creative.objectKey, this.config.signedUrlTtlSeconds, { downloadName: path.posix.basename(creative.path) });
     return { kind: 'redirect', url };
   }
 

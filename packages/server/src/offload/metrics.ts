@@ -1,8 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type OffloadOutcome = 'offloaded' | 'retrying' | 'failed' | 'skipped';
-
 /** Prometheus metrics for one process, served at /metrics. */
 export class Metrics {
   readonly registry = new Registry();

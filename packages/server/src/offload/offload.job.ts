@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isProviderKey, type ProviderKey } from '@offload/types';
 import type { Config } from '../config/config.js';
-import type { Creative } from '../creatives/creative.entity.js';
 import type { Logger } from '../logger.js';
 import { StorageError } from '../storage/errors.js';
 import { objectKey } from '../storage/keys.js';
@@ -108,7 +107,7 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     if (current?.offload_status === 'UPLOADING' || current?.offload_status === 'QUEUED') throw new TryLater(`creative ${creativeId} is being uploaded elsewhere`);
     return;
   }
-  const creative = { id: creativeId, path: String(claimed.path), contentType: String(claimed.content_type), attempts: Number(claimed.offload_attempts) } satisfies Partial<Creative> & { attempts: number };
+  const creative = { path: String(claimed.path), contentType: String(claimed.content_type), attempts: Number(claimed.offload_attempts) };
   const target = String(claimed.target_provider ?? '');
   const log = logger.child({ creativeId, path: creative.path, provider: target });
   const started = performance.now();

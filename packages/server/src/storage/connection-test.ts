@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { describeMissing } from '@offload/types';
 import { StorageError } from './errors.js';
 import { objectKey } from './keys.js';
@@ -21,11 +22,6 @@ export interface ConnectionTestResult {
 
 export const READ_BACK_FAILED = 'Upload succeeded but the object could not be read back';
 
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
 
 /** Whether the probe is served, byte for byte, at the Public / CDN URL, fetched anonymously. */
 async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: number): Promise<string | null> {
@@ -36,7 +32,7 @@ async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: numbe
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     if (!res.ok) return `The Public / CDN URL did not serve the test object (HTTP ${res.status} from ${base}): make the bucket public (r2.dev or a custom domain) and check the URL and Key Prefix, or offloaded results will show broken.`;
-    if (!(await collect(res.body as unknown as NodeJS.ReadableStream)).equals(body)) {
+    if (!Buffer.from(await res.arrayBuffer()).equals(body)) {
       return `The Public / CDN URL served different content for the test object: check that it points at this bucket and that the Key Prefix matches.`;
     }
     return null;
@@ -82,7 +78,7 @@ export async function testConnection(state: ProviderState, options: { publicUrlT
 
   let readBack: Buffer;
   try {
-    readBack = await collect(await driver.read(key));
+    readBack = await buffer(await driver.read(key));
   } catch (error) {
     const e = error as StorageError;
     const deleteError = await deleteProbe();

@@ -22,3 +22,6 @@ export function assertKey(key: string, operation: 'write' | 'read' | 'stat' | 'd
 
 /** `<prefix>/<path>`, or just the path when there is no prefix. */
 export const objectKey = (prefix: string, path: string) => (prefix ? `${prefix}/${path}` : path);
+
+/** `<base>/<key>` with each path segment encoded; null when there is no base URL. */
+export const publicObjectUrl = (base: string, key: string): string | null => (base ? `${base}/${key.split('/').map(encodeURIComponent).join('/')}` : null);

@@ -1,14 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -55,7 +51,7 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       const key = `${ns}/images/gemini/${randomUUID()}.png`;
       const body = randomBytes(70_000);
       await write(key, body, 'image/png');
-      expect(sha256(await collect(await driver.read(key)))).toBe(sha256(body));
+      expect(sha256(await buffer(await driver.read(key)))).toBe(sha256(body));
       const stat = await driver.stat(key);
       expect(stat).toMatchObject({ size: body.length, contentType: 'image/png' });
       expect(await driver.exists(key)).toBe(true);
@@ -65,7 +61,7 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       const key = `${ns}/empty.txt`;
       await write(key, Readable.from([]), 'text/plain; charset=utf-8');
       expect((await driver.stat(key))?.size).toBe(0);
-      expect((await collect(await driver.read(key))).length).toBe(0);
+      expect((await buffer(await driver.read(key))).length).toBe(0);
     });
 
     it('streams a file larger than one multipart part without changing a byte', async () => {
@@ -73,13 +69,13 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       const { stream, sha256: expected } = generated(options.multipartSize);
       await write(key, stream, 'video/mp4');
       expect((await driver.stat(key))?.size).toBe(options.multipartSize);
-      expect(sha256(await collect(await driver.read(key)))).toBe(expected);
+      expect(sha256(await buffer(await driver.read(key)))).toBe(expected);
     });
 
     it('keeps unicode, spaces and brackets in names', async () => {
       const key = `${ns}/images/ünïcödé folder/[draft] (1) #tag + 100%.png`;
       await write(key, Buffer.from('odd name'), 'image/png');
-      expect((await collect(await driver.read(key))).toString()).toBe('odd name');
+      expect((await buffer(await driver.read(key))).toString()).toBe('odd name');
       const listed = [];
       for await (const entry of driver.list(`${ns}/images/ünïcödé folder/`)) listed.push(entry.key);
       expect(listed).toEqual([key]);
@@ -101,7 +97,7 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       const key = `${ns}/overwrite.txt`;
       await write(key, Buffer.from('first'));
       await write(key, Buffer.from('second version'));
-      expect((await collect(await driver.read(key))).toString()).toBe('second version');
+      expect((await buffer(await driver.read(key))).toString()).toBe('second version');
     });
 
     it('reports a missing key as NOT_FOUND on read, and as absent on stat', async () => {

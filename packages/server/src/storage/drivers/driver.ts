@@ -36,5 +36,3 @@ export interface StorageDriver {
 export interface SignedUrlDriver extends StorageDriver {
   signedUrl(key: string, expiresInSeconds: number, options?: { downloadName?: string }): Promise<string>;
 }
-
-export const canSignUrls = (driver: StorageDriver): driver is SignedUrlDriver => typeof (driver as SignedUrlDriver).signedUrl === 'function';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError, type StorageOperation } from '../errors.js';
-import { assertKey } from '../keys.js';
+import { assertKey, publicObjectUrl } from '../keys.js';
 import type { ObjectStat, StorageDriver, WriteOptions } from './driver.js';
 
 const MIME: Record<string, string> = {
@@ -96,7 +96,7 @@ export class LocalDriver implements StorageDriver {
   }
 
   publicUrl(key: string): string {
-    return `${this.baseUrl}/results/${key.split('/').map(encodeURIComponent).join('/')}`;
+    return publicObjectUrl(`${this.baseUrl}/results`, key)!;
   }
 }
 

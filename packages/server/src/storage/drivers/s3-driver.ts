@@ -8,10 +8,11 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { StorageError, type StorageErrorCode, type StorageOperation } from '../errors.js';
-import { assertKey } from '../keys.js';
-import type { ObjectStat, StorageDriver, WriteOptions } from './driver.js';
+import { assertKey, publicObjectUrl } from '../keys.js';
+import type { ObjectStat, SignedUrlDriver, WriteOptions } from './driver.js';
 
 export interface S3DriverConfig {
   /** Undefined: the SDK's AWS endpoint for the region. */
@@ -34,7 +35,7 @@ export interface S3DriverConfig {
 const MiB = 1024 * 1024;
 
 /** One driver for every S3-compatible provider; R2, Amazon S3 and Wasabi are presets of it. */
-export class S3Driver implements StorageDriver {
+export class S3Driver implements SignedUrlDriver {
   readonly client: S3Client;
 
   constructor(readonly config: S3DriverConfig) {
@@ -135,7 +136,14 @@ export class S3Driver implements StorageDriver {
   }
 
   publicUrl(key: string): string | null {
-    return this.config.publicUrl ? `${this.config.publicUrl}/${key.split('/').map(encodeURIComponent).join('/')}` : null;
+    return publicObjectUrl(this.config.publicUrl, key);
+  }
+
+  /** A time-limited GET link, for buckets with no public URL; optionally served as a download. */
+  async signedUrl(key: string, expiresInSeconds: number, options: { downloadName?: string } = {}): Promise<string> {
+    assertKey(key, 'sign');
+    const disposition = options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\\r\n]/g, '_')}"` : undefined;
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: expiresInSeconds });
   }
 
   /** Turns whatever the SDK or the network threw into a StorageError with a stable code. */
