@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'artifacts/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'artifacts/**', 'packages/types/src/graphql.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,19 +1,13 @@
-import { gql } from '@apollo/client';
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
-import { MeQuery, RequireAdmin, type MeData } from './session';
-
-export const SignOutMutation = gql`
-  mutation SignOut {
-    signOut
-  }
-`;
+import { RequireAdmin } from './session';
+import { MeDocument, SignOutDocument } from '@offload/types/graphql';
 
 function SignOutButton() {
   const client = useApolloClient();
   const navigate = useNavigate();
-  const { data } = useQuery<MeData>(MeQuery);
-  const [signOut, { loading }] = useMutation(SignOutMutation);
+  const { data } = useQuery(MeDocument);
+  const [signOut, { loading }] = useMutation(SignOutDocument);
   return (
     <div className="account">
       <span className="muted">{data?.me?.email}</span>

@@ -1,45 +1,9 @@
-import { gql } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
+import { ApiTokensDocument, CreateApiTokenDocument, RevokeApiTokenDocument, type ApiScope } from '@offload/types/graphql';
 
-export const ApiTokensQuery = gql`
-  query ApiTokens {
-    apiTokens {
-      id
-      name
-      prefix
-      scopes
-      createdAt
-      lastUsedAt
-      revokedAt
-    }
-  }
-`;
 
-export const CreateApiTokenMutation = gql`
-  mutation CreateApiToken($input: CreateApiTokenInput!) {
-    createApiToken(input: $input) {
-      token
-      apiToken {
-        id
-      }
-    }
-  }
-`;
-
-export const RevokeApiTokenMutation = gql`
-  mutation RevokeApiToken($id: ID!) {
-    revokeApiToken(id: $id) {
-      id
-      revokedAt
-    }
-  }
-`;
-
-type Scope = 'CREATIVES_WRITE' | 'CREATIVES_READ';
-type ApiToken = { id: string; name: string; prefix: string; scopes: Scope[]; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
-
-const SCOPES: { value: Scope; label: string; help: string }[] = [
+const SCOPES: { value: ApiScope; label: string; help: string }[] = [
   { value: 'CREATIVES_WRITE', label: 'Finalize and delete creatives', help: 'What a studio needs to hand over its results.' },
   { value: 'CREATIVES_READ', label: 'Read creatives and their URLs', help: 'What a publisher needs to fetch results.' },
 ];
@@ -47,12 +11,12 @@ const SCOPES: { value: Scope; label: string; help: string }[] = [
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export function ApiTokensPage() {
-  const { data, loading, error } = useQuery<{ apiTokens: ApiToken[] }>(ApiTokensQuery);
+  const { data, loading, error } = useQuery(ApiTokensDocument);
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<Scope[]>(['CREATIVES_WRITE', 'CREATIVES_READ']);
+  const [scopes, setScopes] = useState<ApiScope[]>(['CREATIVES_WRITE', 'CREATIVES_READ']);
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [create, creating] = useMutation<{ createApiToken: { token: string } }>(CreateApiTokenMutation, { refetchQueries: [ApiTokensQuery] });
-  const [revoke] = useMutation(RevokeApiTokenMutation);
+  const [create, creating] = useMutation(CreateApiTokenDocument, { refetchQueries: [ApiTokensDocument] });
+  const [revoke] = useMutation(RevokeApiTokenDocument);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

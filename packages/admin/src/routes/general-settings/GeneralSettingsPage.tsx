@@ -1,54 +1,21 @@
-import { gql } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useToast } from '../../app/toasts';
+import { GeneralSettingsDocument, SetDefaultStorageDocument, type GeneralSettingsQuery, type StorageKey } from '@offload/types/graphql';
 
-export const GeneralSettingsQuery = gql`
-  query GeneralSettings {
-    storageOptions {
-      key
-      label
-    }
-    defaultStorage {
-      selected {
-        key
-        label
-      }
-      effective {
-        key
-        label
-      }
-      fallbackInEffect
-      fallbackReason
-    }
-  }
-`;
-export const SetDefaultStorageMutation = gql`
-  mutation SetDefaultStorage($storage: StorageKey!) {
-    setDefaultStorage(storage: $storage) {
-      effective {
-        key
-        label
-      }
-    }
-  }
-`;
-
-type Option = { key: string; label: string };
-type Data = { storageOptions: Option[]; defaultStorage: { selected: Option; effective: Option; fallbackInEffect: boolean; fallbackReason: string | null } };
 
 export function GeneralSettingsPage() {
-  const { data, loading, error } = useQuery<Data>(GeneralSettingsQuery, { fetchPolicy: 'network-only' });
+  const { data, loading, error } = useQuery(GeneralSettingsDocument, { fetchPolicy: 'network-only' });
   if (loading) return <p role="status">Loading…</p>;
   if (error || !data) return <p role="alert" className="error">{error?.message}</p>;
   return <DefaultStorageForm data={data} />;
 }
 
-function DefaultStorageForm({ data }: { data: Data }) {
+function DefaultStorageForm({ data }: { data: GeneralSettingsQuery }) {
   const toast = useToast();
   const selectable = data.storageOptions.some((o) => o.key === data.defaultStorage.selected.key);
-  const [choice, setChoice] = useState(selectable ? data.defaultStorage.selected.key : 'LOCAL');
-  const [setDefault, saving] = useMutation(SetDefaultStorageMutation, { refetchQueries: [GeneralSettingsQuery], awaitRefetchQueries: true });
+  const [choice, setChoice] = useState<StorageKey>(selectable ? data.defaultStorage.selected.key : 'LOCAL');
+  const [setDefault, saving] = useMutation(SetDefaultStorageDocument, { refetchQueries: [GeneralSettingsDocument], awaitRefetchQueries: true });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -71,7 +38,7 @@ function DefaultStorageForm({ data }: { data: Data }) {
       )}
       <form className="panel" onSubmit={submit}>
         <label htmlFor="default-storage">Default Storage</label>
-        <select id="default-storage" value={choice} onChange={(e) => setChoice(e.target.value)} aria-describedby="default-storage-help">
+        <select id="default-storage" value={choice} onChange={(e) => setChoice(e.target.value as StorageKey)} aria-describedby="default-storage-help">
           {data.storageOptions.map((o) => (
             <option key={o.key} value={o.key}>
               {o.label}

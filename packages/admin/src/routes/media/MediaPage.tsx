@@ -1,59 +1,23 @@
-import { gql } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { useToast } from '../../app/toasts';
+import { MediaDocument, RetryOffloadDocument, type MediaQuery, type OffloadStatus, type StorageKey, type Studio } from '@offload/types/graphql';
 
-export const MediaQuery = gql`
-  query Media($first: Int!, $after: String, $location: StorageKey, $status: OffloadStatus, $studio: Studio) {
-    creatives(first: $first, after: $after, location: $location, status: $status, studio: $studio) {
-      edges {
-        cursor
-        node {
-          id
-          path
-          studio
-          location
-          objectKey
-          url
-          size
-          contentType
-          offloadStatus
-          lastError
-          createdAt
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-    creativeCount(location: $location, status: $status, studio: $studio)
-  }
-`;
-export const RetryOffloadMutation = gql`
-  mutation RetryOffload($id: ID!) {
-    retryOffload(id: $id) {
-      id
-      offloadStatus
-      lastError
-    }
-  }
-`;
+type Creative = MediaQuery['creatives']['edges'][number]['node'];
+type Filters = { location: StorageKey | null; status: OffloadStatus | null; studio: Studio | null };
 
-type Creative = { id: string; path: string; studio: 'IMAGE' | 'VIDEO'; location: string; objectKey: string | null; url: string; size: number; contentType: string; offloadStatus: string; lastError: string | null; createdAt: string };
-type Data = { creatives: { edges: { cursor: string; node: Creative }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }; creativeCount: number };
-
-const LOCATIONS: Record<string, string> = { LOCAL: 'Local server', CLOUDFLARE_R2: 'Cloudflare R2', AMAZON_S3: 'Amazon S3', WASABI: 'Wasabi' };
-const STATUSES = ['LOCAL', 'QUEUED', 'UPLOADING', 'OFFLOADED', 'FAILED'];
+const LOCATIONS: Record<StorageKey, string> = { LOCAL: 'Local server', CLOUDFLARE_R2: 'Cloudflare R2', AMAZON_S3: 'Amazon S3', WASABI: 'Wasabi' };
+const STATUSES: OffloadStatus[] = ['LOCAL', 'QUEUED', 'UPLOADING', 'OFFLOADED', 'FAILED'];
+const STUDIOS: [Studio, string][] = [['IMAGE', 'Image Studio'], ['VIDEO', 'Video Studio']];
 const PAGE = 24;
 const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`);
 
-function Select({ label, value, options, onChange }: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+function Select<T extends string>({ label, value, options, onChange }: { label: string; value: T | null; options: [T, string][]; onChange: (v: T | null) => void }) {
   const id = `filter-${label.toLowerCase()}`;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select id={id} value={value ?? ''} onChange={(e) => onChange((e.target.value || null) as T | null)}>
         <option value="">All</option>
         {options.map(([v, l]) => (
           <option key={v} value={v}>
@@ -67,10 +31,10 @@ function Select({ label, value, options, onChange }: { label: string; value: str
 
 export function MediaPage() {
   const toast = useToast();
-  const [filters, setFilters] = useState({ location: '', status: '', studio: '' });
-  const variables = { first: PAGE, location: filters.location || null, status: filters.status || null, studio: filters.studio || null };
-  const { data, loading, error, fetchMore, refetch } = useQuery<Data>(MediaQuery, { variables, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
-  const [retry] = useMutation(RetryOffloadMutation);
+  const [filters, setFilters] = useState<Filters>({ location: null, status: null, studio: null });
+  const variables = { first: PAGE, ...filters };
+  const { data, loading, error, fetchMore, refetch } = useQuery(MediaDocument, { variables, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
+  const [retry] = useMutation(RetryOffloadDocument);
 
   const onRetry = async (c: Creative) => {
     try {
@@ -88,9 +52,9 @@ export function MediaPage() {
       <h1>Media</h1>
       <p className="lead">Every finalized result, where it lives and the URL it is served from.</p>
       <div className="filters">
-        <Select label="Location" value={filters.location} options={Object.entries(LOCATIONS)} onChange={(location) => setFilters((f) => ({ ...f, location }))} />
-        <Select label="Status" value={filters.status} options={STATUSES.map((s) => [s, s.toLowerCase()])} onChange={(status) => setFilters((f) => ({ ...f, status }))} />
-        <Select label="Studio" value={filters.studio} options={[['IMAGE', 'Image Studio'], ['VIDEO', 'Video Studio']]} onChange={(studio) => setFilters((f) => ({ ...f, studio }))} />
+        <Select label="Location" value={filters.location} options={Object.entries(LOCATIONS) as [StorageKey, string][]} onChange={(location) => setFilters((f) => ({ ...f, location }))} />
+        <Select label="Status" value={filters.status} options={STATUSES.map((s): [OffloadStatus, string] => [s, s.toLowerCase()])} onChange={(status) => setFilters((f) => ({ ...f, status }))} />
+        <Select label="Studio" value={filters.studio} options={STUDIOS} onChange={(studio) => setFilters((f) => ({ ...f, studio }))} />
         <button type="button" onClick={() => refetch()}>
           Refresh
         </button>
@@ -105,7 +69,7 @@ export function MediaPage() {
             </div>
             <p className="badges">
               <span className={`badge ${c.location === 'LOCAL' ? '' : 'ok'}`} data-testid="location">
-                {LOCATIONS[c.location] ?? c.location}
+                {LOCATIONS[c.location]}
               </span>
               <span className={`badge status-${c.offloadStatus.toLowerCase()}`} data-testid="status">
                 {c.offloadStatus.toLowerCase()}

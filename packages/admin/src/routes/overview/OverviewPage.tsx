@@ -1,16 +1,8 @@
-import { gql } from '@apollo/client';
 import { useQuery } from '@apollo/client/react';
-
-export const OverviewQuery = gql`
-  query Overview {
-    serverInfo {
-      version
-    }
-  }
-`;
+import { OverviewDocument } from '@offload/types/graphql';
 
 export function OverviewPage() {
-  const { data, loading, error } = useQuery<{ serverInfo: { version: string } }>(OverviewQuery);
+  const { data, loading, error } = useQuery(OverviewDocument);
   return (
     <section>
       <h1>Overview</h1>

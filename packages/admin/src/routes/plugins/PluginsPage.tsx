@@ -1,52 +1,16 @@
-import { gql } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { Link } from 'react-router';
 import { useToast } from '../../app/toasts';
+import { InstallPluginDocument, PluginsDocument, UninstallPluginDocument, type PluginsQuery } from '@offload/types/graphql';
 
-export const PluginsQuery = gql`
-  query Plugins {
-    plugins {
-      key
-      provider
-      name
-      description
-      pricing
-      freeForExtendedLicense
-      owned
-      installed
-      action
-      checkoutUrl
-      configPath
-    }
-  }
-`;
-export const InstallPluginMutation = gql`
-  mutation InstallPlugin($key: ProviderKey!) {
-    installPlugin(key: $key) {
-      key
-      installed
-      action
-    }
-  }
-`;
-export const UninstallPluginMutation = gql`
-  mutation UninstallPlugin($key: ProviderKey!) {
-    uninstallPlugin(key: $key) {
-      key
-      installed
-      action
-    }
-  }
-`;
-
-type Plugin = { key: string; provider: string; name: string; description: string; pricing: 'PAID' | 'FREE'; freeForExtendedLicense: boolean; owned: boolean; installed: boolean; action: 'INSTALL' | 'PURCHASE' | 'UNINSTALL'; checkoutUrl: string | null; configPath: string };
+type Plugin = PluginsQuery['plugins'][number];
 
 export function PluginsPage() {
   const toast = useToast();
-  const { data, loading, error } = useQuery<{ plugins: Plugin[] }>(PluginsQuery);
-  const refetch = { refetchQueries: [PluginsQuery], awaitRefetchQueries: true };
-  const [install] = useMutation(InstallPluginMutation, refetch);
-  const [uninstall] = useMutation(UninstallPluginMutation, refetch);
+  const { data, loading, error } = useQuery(PluginsDocument);
+  const refetch = { refetchQueries: [PluginsDocument], awaitRefetchQueries: true };
+  const [install] = useMutation(InstallPluginDocument, refetch);
+  const [uninstall] = useMutation(UninstallPluginDocument, refetch);
 
   const run = async (plugin: Plugin, action: 'install' | 'uninstall') => {
     try {

@@ -15,7 +15,8 @@ import {
   type SettingsField,
 } from '@offload/types';
 import { useToast } from '../../app/toasts';
-import { PROVIDER_OPERATIONS, TestStorageConnectionMutation, type SettingsView } from './operations';
+import { TestStorageConnectionDocument } from '@offload/types/graphql';
+import { PROVIDER_OPERATIONS, type SettingsInput, type SettingsView } from './operations';
 
 const SECTIONS: { key: FieldSpec['section']; title: string }[] = [
   { key: 'general', title: 'General' },
@@ -33,16 +34,15 @@ function toForm(view: SettingsView): ProviderSettings {
     publicUrl: view.publicUrl,
     keyPrefix: view.keyPrefix,
     usePathStyleEndpoint: view.usePathStyleEndpoint,
-    accountId: view.accountId ?? '',
-    customEndpoint: view.customEndpoint ?? '',
-    region: view.region === 'auto' ? '' : (view.region ?? ''),
-    endpoint: view.accountId === undefined ? (view.endpoint ?? '') : '',
+    ...('accountId' in view
+      ? { accountId: view.accountId, customEndpoint: view.customEndpoint } // R2: region "auto", endpoint derived
+      : { region: view.region, endpoint: view.endpoint }),
   };
 }
 
 /** Only the fields this provider has; a blank secret is left out so the stored one is kept. */
-function toInput(provider: ProviderKey, form: ProviderSettings) {
-  const input: Record<string, unknown> = {};
+function toInput(provider: ProviderKey, form: ProviderSettings): SettingsInput {
+  const input: Record<string, string | boolean> = {};
   for (const field of PROVIDERS[provider].fields) {
     if (field.name === 'secretAccessKey' && !form.secretAccessKey) continue;
     input[field.name] = form[field.name];
@@ -73,7 +73,7 @@ function ProviderSettingsForm({ provider, initial }: { provider: ProviderKey; in
   const [saved, setSaved] = useState<ProviderSettings>(() => toForm(initial));
   const [serverProblems, setServerProblems] = useState<Partial<Record<SettingsField, string>>>({});
   const [save, saving] = useMutation(ops.save);
-  const [test, testing] = useMutation(TestStorageConnectionMutation);
+  const [test, testing] = useMutation(TestStorageConnectionDocument);
 
   const dirty = JSON.stringify(form) !== JSON.stringify(saved);
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
@@ -120,7 +120,7 @@ function ProviderSettingsForm({ provider, initial }: { provider: ProviderKey; in
 
   const onTest = async () => {
     try {
-      const result = await test({ variables: { provider: ops.enumKey, [ops.testArg]: toInput(provider, form) } });
+      const result = await test({ variables: ops.testVariables(toInput(provider, form)) });
       const outcome = result.data!.testStorageConnection;
       // Testing saved the settings first: the secret is now stored, not typed.
       const now = { ...form, secretAccessKey: '' };

@@ -1,61 +1,47 @@
-import { gql, type TypedDocumentNode } from '@apollo/client';
+import type { TypedDocumentNode } from '@apollo/client';
 import type { ProviderKey } from '@offload/types';
+import {
+  AmazonS3SettingsDocument,
+  CloudflareR2SettingsDocument,
+  SaveAmazonS3SettingsDocument,
+  SaveCloudflareR2SettingsDocument,
+  SaveWasabiSettingsDocument,
+  WasabiSettingsDocument,
+  type AmazonS3SettingsFieldsFragment,
+  type AmazonS3SettingsInput,
+  type CloudflareR2SettingsFieldsFragment,
+  type CloudflareR2SettingsInput,
+  type TestStorageConnectionMutationVariables,
+  type WasabiSettingsFieldsFragment,
+  type WasabiSettingsInput,
+} from '@offload/types/graphql';
 
-const COMMON = 'enabled deleteLocalCopy accessKeyId hasSecretAccessKey bucket publicUrl keyPrefix usePathStyleEndpoint configured missingFields settingsError';
+/** What a provider's screen reads back from the server. */
+export type SettingsView = CloudflareR2SettingsFieldsFragment | AmazonS3SettingsFieldsFragment | WasabiSettingsFieldsFragment;
+/** The screen builds its input from the shared catalog: fields of whichever provider it shows. */
+export type SettingsInput = CloudflareR2SettingsInput & AmazonS3SettingsInput & WasabiSettingsInput;
 
-export interface SettingsView {
-  enabled: boolean;
-  deleteLocalCopy: boolean;
-  accessKeyId: string;
-  hasSecretAccessKey: boolean;
-  bucket: string;
-  publicUrl: string;
-  keyPrefix: string;
-  usePathStyleEndpoint: boolean;
-  configured: boolean;
-  missingFields: string[];
-  settingsError: string | null;
-  accountId?: string;
-  customEndpoint?: string;
-  region?: string;
-  endpoint?: string | null;
-}
-
-type Ops = { enumKey: string; testArg: string; query: TypedDocumentNode<{ settings: SettingsView }>; save: TypedDocumentNode<{ settings: SettingsView }, { input: Record<string, unknown> }> };
-
-/** The typed operations of each provider's screen; the fields come from the shared catalog. */
-export const PROVIDER_OPERATIONS: Record<ProviderKey, Ops> = {
-  'cloudflare-r2': {
-    enumKey: 'CLOUDFLARE_R2',
-    testArg: 'cloudflareR2',
-    query: gql`query CloudflareR2Settings { settings: cloudflareR2Settings { ${COMMON} accountId customEndpoint endpoint region } }`,
-    save: gql`mutation SaveCloudflareR2Settings($input: CloudflareR2SettingsInput!) { settings: saveCloudflareR2Settings(input: $input) { ${COMMON} accountId customEndpoint endpoint region } }`,
-  },
-  'amazon-s3': {
-    enumKey: 'AMAZON_S3',
-    testArg: 'amazonS3',
-    query: gql`query AmazonS3Settings { settings: amazonS3Settings { ${COMMON} region endpoint } }`,
-    save: gql`mutation SaveAmazonS3Settings($input: AmazonS3SettingsInput!) { settings: saveAmazonS3Settings(input: $input) { ${COMMON} region endpoint } }`,
-  },
-  wasabi: {
-    enumKey: 'WASABI',
-    testArg: 'wasabi',
-    query: gql`query WasabiSettings { settings: wasabiSettings { ${COMMON} region endpoint } }`,
-    save: gql`mutation SaveWasabiSettings($input: WasabiSettingsInput!) { settings: saveWasabiSettings(input: $input) { ${COMMON} region endpoint } }`,
-  },
+type Ops = {
+  query: TypedDocumentNode<{ settings: SettingsView }, Record<string, never>>;
+  save: TypedDocumentNode<{ settings: SettingsView }, { input: SettingsInput }>;
+  testVariables: (input: SettingsInput) => TestStorageConnectionMutationVariables;
 };
 
-export const TestStorageConnectionMutation: TypedDocumentNode<
-  { testStorageConnection: { ok: boolean; step: string | null; code: string | null; message: string; warnings: string[] } },
-  Record<string, unknown>
-> = gql`
-  mutation TestStorageConnection($provider: ProviderKey!, $cloudflareR2: CloudflareR2SettingsInput, $amazonS3: AmazonS3SettingsInput, $wasabi: WasabiSettingsInput) {
-    testStorageConnection(provider: $provider, cloudflareR2: $cloudflareR2, amazonS3: $amazonS3, wasabi: $wasabi) {
-      ok
-      step
-      code
-      message
-      warnings
-    }
-  }
-`;
+/** Each provider's typed operations (documents in ProviderSettings.graphql, types generated). */
+export const PROVIDER_OPERATIONS: Record<ProviderKey, Ops> = {
+  'cloudflare-r2': {
+    query: CloudflareR2SettingsDocument,
+    save: SaveCloudflareR2SettingsDocument,
+    testVariables: (cloudflareR2) => ({ provider: 'CLOUDFLARE_R2', cloudflareR2 }),
+  },
+  'amazon-s3': {
+    query: AmazonS3SettingsDocument,
+    save: SaveAmazonS3SettingsDocument,
+    testVariables: (amazonS3) => ({ provider: 'AMAZON_S3', amazonS3 }),
+  },
+  wasabi: {
+    query: WasabiSettingsDocument,
+    save: SaveWasabiSettingsDocument,
+    testVariables: (wasabi) => ({ provider: 'WASABI', wasabi }),
+  },
+};

@@ -1,26 +1,16 @@
-import { gql } from '@apollo/client';
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { MeQuery, type MeData } from '../../app/session';
-
-export const SignInMutation = gql`
-  mutation SignIn($email: String!, $password: String!) {
-    signIn(email: $email, password: $password) {
-      id
-      email
-    }
-  }
-`;
+import { MeDocument, SignInDocument } from '@offload/types/graphql';
 
 export function SignInPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [signIn, { loading, error }] = useMutation<{ signIn: NonNullable<MeData['me']> }>(SignInMutation, {
+  const [signIn, { loading, error }] = useMutation(SignInDocument, {
     // The cached "signed out" answer must not bounce the admin straight back here.
-    update: (cache, { data }) => data && cache.writeQuery<MeData>({ query: MeQuery, data: { me: data.signIn } }),
+    update: (cache, { data }) => data && cache.writeQuery({ query: MeDocument, data: { me: data.signIn } }),
   });
 
   const next = params.get('next');

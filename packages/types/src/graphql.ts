@@ -1,0 +1,277 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Omitted fields keep their stored values; an empty string clears one. */
+export type AmazonS3SettingsInput = {
+  accessKeyId?: string | null | undefined;
+  bucket?: string | null | undefined;
+  deleteLocalCopy?: boolean | null | undefined;
+  enabled?: boolean | null | undefined;
+  endpoint?: string | null | undefined;
+  keyPrefix?: string | null | undefined;
+  publicUrl?: string | null | undefined;
+  region?: string | null | undefined;
+  /** Write-only. Blank or omitted keeps the stored secret. */
+  secretAccessKey?: string | null | undefined;
+  usePathStyleEndpoint?: boolean | null | undefined;
+};
+
+/** What a platform API token may do. */
+export type ApiScope =
+  /** Read creatives and their URLs (creatives:read). */
+  | 'CREATIVES_READ'
+  /** Finalize and delete creatives (creatives:write). */
+  | 'CREATIVES_WRITE';
+
+/** Omitted fields keep their stored values; an empty string clears one. */
+export type CloudflareR2SettingsInput = {
+  accessKeyId?: string | null | undefined;
+  accountId?: string | null | undefined;
+  bucket?: string | null | undefined;
+  customEndpoint?: string | null | undefined;
+  deleteLocalCopy?: boolean | null | undefined;
+  enabled?: boolean | null | undefined;
+  keyPrefix?: string | null | undefined;
+  publicUrl?: string | null | undefined;
+  /** Write-only. Blank or omitted keeps the stored secret. */
+  secretAccessKey?: string | null | undefined;
+  usePathStyleEndpoint?: boolean | null | undefined;
+};
+
+export type ConnectionTestStep =
+  | 'CONFIGURATION'
+  | 'DELETE'
+  | 'PUBLIC_URL'
+  | 'READ_BACK'
+  | 'UPLOAD';
+
+export type CreateApiTokenInput = {
+  /** What the token is for, e.g. "Image Studio". */
+  name: string;
+  scopes: Array<ApiScope>;
+};
+
+export type OffloadStatus =
+  /** Every attempt failed; serving from this server. See lastError; retryOffload re-queues it. */
+  | 'FAILED'
+  /** Lives on this server; no bucket was active when it was finalized. */
+  | 'LOCAL'
+  /** Verified in its bucket and served from there. */
+  | 'OFFLOADED'
+  /** Waiting to be uploaded (or to be retried); serving from this server meanwhile. */
+  | 'QUEUED'
+  /** Being uploaded now; serving from this server meanwhile. */
+  | 'UPLOADING';
+
+/** What the plugin card’s button does, given the license and purchases. */
+export type PluginAction =
+  | 'INSTALL'
+  | 'PURCHASE'
+  | 'UNINSTALL';
+
+export type Pricing =
+  | 'FREE'
+  | 'PAID';
+
+/** A bucket storage provider. */
+export type ProviderKey =
+  | 'AMAZON_S3'
+  | 'CLOUDFLARE_R2'
+  | 'WASABI';
+
+/** Where results can live: this server, or a provider’s bucket. */
+export type StorageKey =
+  | 'AMAZON_S3'
+  | 'CLOUDFLARE_R2'
+  | 'LOCAL'
+  | 'WASABI';
+
+/** The studio that generated a result. */
+export type Studio =
+  | 'IMAGE'
+  | 'VIDEO';
+
+/** Omitted fields keep their stored values; an empty string clears one. */
+export type WasabiSettingsInput = {
+  accessKeyId?: string | null | undefined;
+  bucket?: string | null | undefined;
+  deleteLocalCopy?: boolean | null | undefined;
+  enabled?: boolean | null | undefined;
+  endpoint?: string | null | undefined;
+  keyPrefix?: string | null | undefined;
+  publicUrl?: string | null | undefined;
+  region?: string | null | undefined;
+  /** Write-only. Blank or omitted keeps the stored secret. */
+  secretAccessKey?: string | null | undefined;
+  usePathStyleEndpoint?: boolean | null | undefined;
+};
+
+export type SignOutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SignOutMutation = { signOut: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, email: string } | null };
+
+export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiTokensQuery = { apiTokens: Array<{ id: string, name: string, prefix: string, scopes: Array<ApiScope>, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type CreateApiTokenMutationVariables = Exact<{
+  input: CreateApiTokenInput;
+}>;
+
+
+export type CreateApiTokenMutation = { createApiToken: { token: string, apiToken: { id: string } } };
+
+export type RevokeApiTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeApiTokenMutation = { revokeApiToken: { id: string, revokedAt: string | null } };
+
+export type GeneralSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GeneralSettingsQuery = { storageOptions: Array<{ key: StorageKey, label: string }>, defaultStorage: { fallbackInEffect: boolean, fallbackReason: string | null, selected: { key: StorageKey, label: string }, effective: { key: StorageKey, label: string } } };
+
+export type SetDefaultStorageMutationVariables = Exact<{
+  storage: StorageKey;
+}>;
+
+
+export type SetDefaultStorageMutation = { setDefaultStorage: { effective: { key: StorageKey, label: string } } };
+
+export type MediaQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+  location?: StorageKey | null | undefined;
+  status?: OffloadStatus | null | undefined;
+  studio?: Studio | null | undefined;
+}>;
+
+
+export type MediaQuery = { creativeCount: number, creatives: { edges: Array<{ cursor: string, node: { id: string, path: string, studio: Studio, location: StorageKey, objectKey: string | null, url: string, size: number, contentType: string, offloadStatus: OffloadStatus, lastError: string | null, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RetryOffloadMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RetryOffloadMutation = { retryOffload: { id: string, offloadStatus: OffloadStatus, lastError: string | null } };
+
+export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OverviewQuery = { serverInfo: { version: string } };
+
+export type PluginsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PluginsQuery = { plugins: Array<{ key: string, provider: ProviderKey, name: string, description: string, pricing: Pricing, freeForExtendedLicense: boolean, owned: boolean, installed: boolean, action: PluginAction, checkoutUrl: string | null, configPath: string }> };
+
+export type InstallPluginMutationVariables = Exact<{
+  key: ProviderKey;
+}>;
+
+
+export type InstallPluginMutation = { installPlugin: { key: string, installed: boolean, action: PluginAction } };
+
+export type UninstallPluginMutationVariables = Exact<{
+  key: ProviderKey;
+}>;
+
+
+export type UninstallPluginMutation = { uninstallPlugin: { key: string, installed: boolean, action: PluginAction } };
+
+export type CloudflareR2SettingsFieldsFragment = { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, accountId: string, customEndpoint: string, endpoint: string | null, region: string };
+
+export type AmazonS3SettingsFieldsFragment = { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string };
+
+export type WasabiSettingsFieldsFragment = { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string };
+
+export type CloudflareR2SettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CloudflareR2SettingsQuery = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, accountId: string, customEndpoint: string, endpoint: string | null, region: string } };
+
+export type SaveCloudflareR2SettingsMutationVariables = Exact<{
+  input: CloudflareR2SettingsInput;
+}>;
+
+
+export type SaveCloudflareR2SettingsMutation = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, accountId: string, customEndpoint: string, endpoint: string | null, region: string } };
+
+export type AmazonS3SettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AmazonS3SettingsQuery = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string } };
+
+export type SaveAmazonS3SettingsMutationVariables = Exact<{
+  input: AmazonS3SettingsInput;
+}>;
+
+
+export type SaveAmazonS3SettingsMutation = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string } };
+
+export type WasabiSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WasabiSettingsQuery = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string } };
+
+export type SaveWasabiSettingsMutationVariables = Exact<{
+  input: WasabiSettingsInput;
+}>;
+
+
+export type SaveWasabiSettingsMutation = { settings: { enabled: boolean, deleteLocalCopy: boolean, accessKeyId: string, hasSecretAccessKey: boolean, bucket: string, publicUrl: string, keyPrefix: string, usePathStyleEndpoint: boolean, configured: boolean, missingFields: Array<string>, settingsError: string | null, region: string, endpoint: string } };
+
+export type TestStorageConnectionMutationVariables = Exact<{
+  provider: ProviderKey;
+  cloudflareR2?: CloudflareR2SettingsInput | null | undefined;
+  amazonS3?: AmazonS3SettingsInput | null | undefined;
+  wasabi?: WasabiSettingsInput | null | undefined;
+}>;
+
+
+export type TestStorageConnectionMutation = { testStorageConnection: { ok: boolean, step: ConnectionTestStep | null, code: string | null, message: string, warnings: Array<string> } };
+
+export type SignInMutationVariables = Exact<{
+  email: string;
+  password: string;
+}>;
+
+
+export type SignInMutation = { signIn: { id: string, email: string } };
+
+export const CloudflareR2SettingsFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CloudflareR2SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CloudflareR2Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"accountId"}},{"kind":"Field","name":{"kind":"Name","value":"customEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}},{"kind":"Field","name":{"kind":"Name","value":"region"}}]}}]} as unknown as DocumentNode<CloudflareR2SettingsFieldsFragment, unknown>;
+export const AmazonS3SettingsFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AmazonS3SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AmazonS3Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<AmazonS3SettingsFieldsFragment, unknown>;
+export const WasabiSettingsFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"WasabiSettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WasabiSettings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<WasabiSettingsFieldsFragment, unknown>;
+export const SignOutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignOut"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signOut"}}]}}]} as unknown as DocumentNode<SignOutMutation, SignOutMutationVariables>;
+export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
+export const ApiTokensDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ApiTokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiTokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"prefix"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]}}]} as unknown as DocumentNode<ApiTokensQuery, ApiTokensQueryVariables>;
+export const CreateApiTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApiTokenInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"apiToken"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<CreateApiTokenMutation, CreateApiTokenMutationVariables>;
+export const RevokeApiTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeApiToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]}}]} as unknown as DocumentNode<RevokeApiTokenMutation, RevokeApiTokenMutationVariables>;
+export const GeneralSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GeneralSettings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"storageOptions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"label"}}]}},{"kind":"Field","name":{"kind":"Name","value":"defaultStorage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"selected"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"label"}}]}},{"kind":"Field","name":{"kind":"Name","value":"effective"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"label"}}]}},{"kind":"Field","name":{"kind":"Name","value":"fallbackInEffect"}},{"kind":"Field","name":{"kind":"Name","value":"fallbackReason"}}]}}]}}]} as unknown as DocumentNode<GeneralSettingsQuery, GeneralSettingsQueryVariables>;
+export const SetDefaultStorageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetDefaultStorage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"storage"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"StorageKey"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setDefaultStorage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"storage"},"value":{"kind":"Variable","name":{"kind":"Name","value":"storage"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"effective"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"label"}}]}}]}}]}}]} as unknown as DocumentNode<SetDefaultStorageMutation, SetDefaultStorageMutationVariables>;
+export const MediaDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Media"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"location"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"StorageKey"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OffloadStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"studio"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Studio"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"creatives"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"location"},"value":{"kind":"Variable","name":{"kind":"Name","value":"location"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"studio"},"value":{"kind":"Variable","name":{"kind":"Name","value":"studio"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"studio"}},{"kind":"Field","name":{"kind":"Name","value":"location"}},{"kind":"Field","name":{"kind":"Name","value":"objectKey"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"offloadStatus"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"creativeCount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"location"},"value":{"kind":"Variable","name":{"kind":"Name","value":"location"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"studio"},"value":{"kind":"Variable","name":{"kind":"Name","value":"studio"}}}]}]}}]} as unknown as DocumentNode<MediaQuery, MediaQueryVariables>;
+export const RetryOffloadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RetryOffload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retryOffload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offloadStatus"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}}]}}]}}]} as unknown as DocumentNode<RetryOffloadMutation, RetryOffloadMutationVariables>;
+export const OverviewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Overview"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"serverInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"version"}}]}}]}}]} as unknown as DocumentNode<OverviewQuery, OverviewQueryVariables>;
+export const PluginsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Plugins"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"plugins"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"pricing"}},{"kind":"Field","name":{"kind":"Name","value":"freeForExtendedLicense"}},{"kind":"Field","name":{"kind":"Name","value":"owned"}},{"kind":"Field","name":{"kind":"Name","value":"installed"}},{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"checkoutUrl"}},{"kind":"Field","name":{"kind":"Name","value":"configPath"}}]}}]}}]} as unknown as DocumentNode<PluginsQuery, PluginsQueryVariables>;
+export const InstallPluginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"InstallPlugin"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"key"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ProviderKey"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"installPlugin"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"key"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"installed"}},{"kind":"Field","name":{"kind":"Name","value":"action"}}]}}]}}]} as unknown as DocumentNode<InstallPluginMutation, InstallPluginMutationVariables>;
+export const UninstallPluginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UninstallPlugin"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"key"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ProviderKey"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uninstallPlugin"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"key"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"installed"}},{"kind":"Field","name":{"kind":"Name","value":"action"}}]}}]}}]} as unknown as DocumentNode<UninstallPluginMutation, UninstallPluginMutationVariables>;
+export const CloudflareR2SettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CloudflareR2Settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"cloudflareR2Settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CloudflareR2SettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CloudflareR2SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CloudflareR2Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"accountId"}},{"kind":"Field","name":{"kind":"Name","value":"customEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}},{"kind":"Field","name":{"kind":"Name","value":"region"}}]}}]} as unknown as DocumentNode<CloudflareR2SettingsQuery, CloudflareR2SettingsQueryVariables>;
+export const SaveCloudflareR2SettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SaveCloudflareR2Settings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CloudflareR2SettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"saveCloudflareR2Settings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"CloudflareR2SettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CloudflareR2SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CloudflareR2Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"accountId"}},{"kind":"Field","name":{"kind":"Name","value":"customEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}},{"kind":"Field","name":{"kind":"Name","value":"region"}}]}}]} as unknown as DocumentNode<SaveCloudflareR2SettingsMutation, SaveCloudflareR2SettingsMutationVariables>;
+export const AmazonS3SettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AmazonS3Settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"amazonS3Settings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AmazonS3SettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AmazonS3SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AmazonS3Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<AmazonS3SettingsQuery, AmazonS3SettingsQueryVariables>;
+export const SaveAmazonS3SettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SaveAmazonS3Settings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AmazonS3SettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"saveAmazonS3Settings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AmazonS3SettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AmazonS3SettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AmazonS3Settings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<SaveAmazonS3SettingsMutation, SaveAmazonS3SettingsMutationVariables>;
+export const WasabiSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"WasabiSettings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"wasabiSettings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"WasabiSettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"WasabiSettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WasabiSettings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<WasabiSettingsQuery, WasabiSettingsQueryVariables>;
+export const SaveWasabiSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SaveWasabiSettings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"WasabiSettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"settings"},"name":{"kind":"Name","value":"saveWasabiSettings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"WasabiSettingsFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"WasabiSettingsFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WasabiSettings"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"deleteLocalCopy"}},{"kind":"Field","name":{"kind":"Name","value":"accessKeyId"}},{"kind":"Field","name":{"kind":"Name","value":"hasSecretAccessKey"}},{"kind":"Field","name":{"kind":"Name","value":"bucket"}},{"kind":"Field","name":{"kind":"Name","value":"publicUrl"}},{"kind":"Field","name":{"kind":"Name","value":"keyPrefix"}},{"kind":"Field","name":{"kind":"Name","value":"usePathStyleEndpoint"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"missingFields"}},{"kind":"Field","name":{"kind":"Name","value":"settingsError"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}}]}}]} as unknown as DocumentNode<SaveWasabiSettingsMutation, SaveWasabiSettingsMutationVariables>;
+export const TestStorageConnectionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TestStorageConnection"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"provider"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ProviderKey"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"cloudflareR2"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CloudflareR2SettingsInput"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"amazonS3"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"AmazonS3SettingsInput"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"wasabi"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"WasabiSettingsInput"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"testStorageConnection"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"provider"},"value":{"kind":"Variable","name":{"kind":"Name","value":"provider"}}},{"kind":"Argument","name":{"kind":"Name","value":"cloudflareR2"},"value":{"kind":"Variable","name":{"kind":"Name","value":"cloudflareR2"}}},{"kind":"Argument","name":{"kind":"Name","value":"amazonS3"},"value":{"kind":"Variable","name":{"kind":"Name","value":"amazonS3"}}},{"kind":"Argument","name":{"kind":"Name","value":"wasabi"},"value":{"kind":"Variable","name":{"kind":"Name","value":"wasabi"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ok"}},{"kind":"Field","name":{"kind":"Name","value":"step"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"warnings"}}]}}]}}]} as unknown as DocumentNode<TestStorageConnectionMutation, TestStorageConnectionMutationVariables>;
+export const SignInDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignIn"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"email"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signIn"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"email"},"value":{"kind":"Variable","name":{"kind":"Name","value":"email"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]} as unknown as DocumentNode<SignInMutation, SignInMutationVariables>;
