@@ -13,6 +13,8 @@ import { ApiToken } from './api-token.entity.js';
 export const SESSION_COOKIE = 'offload_session';
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const TOKEN_PREFIX = 'off_';
+/** lastUsedAt is kept to the minute. */
+const LAST_USED_PRECISION_MS = 60_000;
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const newSecret = () => randomBytes(32).toString('base64url');
@@ -59,10 +61,14 @@ export class AuthService {
     const token = bearer.startsWith(TOKEN_PREFIX) ? await this.em.findOne(ApiToken, { tokenHash: sha256(bearer), revokedAt: null }) : null;
     if (!token) throw unauthenticated('The API token is invalid or has been revoked');
     // Best effort, outside the request's unit of work: a failed timestamp must not fail the call.
-    void this.em
-      .getConnection()
-      .execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id])
-      .catch(() => undefined);
+    // To the minute: a platform calling many times a second must not write (and lock) the same
+    // row on every call.
+    if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      void this.em
+        .getConnection()
+        .execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id])
+        .catch(() => undefined);
+    }
     return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes };
   }
 

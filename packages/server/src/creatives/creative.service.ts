@@ -111,14 +111,14 @@ export class CreativeService {
       const rows = await tx.execute(
         `insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
          values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, 'local', true, 0, now(), now())
-         on conflict (path) do nothing returning id`,
+         on conflict (path) do nothing returning *`,
         [id, relative, input.studio, contentType, JSON.stringify(metadata), size, target, status],
       );
       if (rows.length && target) await enqueueOffload(tx, id);
-      return rows.length > 0;
+      return rows[0] as Record<string, unknown> | undefined;
     });
     // Lost a race with a concurrent finalize of the same path: return the winner.
-    return this.em.findOneOrFail(Creative, inserted ? { id } : { path: relative });
+    return inserted ? this.em.map(Creative, inserted) : this.em.findOneOrFail(Creative, { path: relative });
   }
 
   /** The file must be a regular file inside the results folder, symlinks resolved. */

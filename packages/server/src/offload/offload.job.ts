@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -29,16 +28,6 @@ export interface OffloadDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-}
-
-async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 const rowOf = (rows: unknown[]) => rows[0] as Record<string, unknown> | undefined;
@@ -141,10 +130,9 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
       return;
     }
 
-    const { sha256, size } = await sha256Of(file);
     const key = objectKey(state.settings.keyPrefix, creative.path);
     const driver = providerDriver(state.key as ProviderKey, state.settings, { partSize: config.offload.partSizeBytes, queueSize: config.offload.partQueueSize });
-    await driver.write(key, createReadStream(file, { highWaterMark: 1024 * 1024 }), { contentType: creative.contentType, cacheControl: IMMUTABLE, metadata: { sha256 } });
+    const { sha256, size } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE });
 
     const stored = await driver.stat(key);
     if (!stored || stored.size !== size || stored.metadata.sha256 !== sha256) {

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../errors.js';
@@ -7,18 +9,6 @@ import type { StorageDriver } from './driver.js';
 
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A stream of `size` pseudo-random bytes, produced chunk by chunk, and its SHA-256. */
-function generated(size: number): { stream: Readable; sha256: string } {
-  const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
-  for (let left = size; left > 0; left -= 1024 * 1024) {
-    const chunk = randomBytes(Math.min(left, 1024 * 1024));
-    hash.update(chunk);
-    chunks.push(chunk);
-  }
-  return { stream: Readable.from(chunks), sha256: hash.digest('hex') };
-}
 
 async function errorOf(promise: Promise<unknown>): Promise<StorageError> {
   try {
@@ -39,12 +29,18 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
     const driver = makeDriver();
     const ns = `conformance/${randomUUID()}`;
     const written: string[] = [];
-    const write = async (key: string, body: Buffer | Readable, contentType = 'application/octet-stream') => {
+    const sources = mkdtempSync(path.join(os.tmpdir(), 'offload-conformance-'));
+    /** Writes `body` from a file on disk, as results are; checks the size and hash the driver reports. */
+    const write = async (key: string, body: Buffer, contentType = 'application/octet-stream') => {
       written.push(key);
-      await driver.write(key, Buffer.isBuffer(body) ? Readable.from([body]) : body, { contentType, cacheControl: 'public, max-age=31536000, immutable' });
+      const file = path.join(sources, randomUUID());
+      writeFileSync(file, body);
+      const result = await driver.writeFile(key, file, { contentType, cacheControl: 'public, max-age=31536000, immutable' });
+      expect(result).toEqual({ size: body.length, sha256: sha256(body) });
     };
     afterAll(async () => {
       for (const key of written) await driver.delete(key).catch(() => undefined);
+      rmSync(sources, { recursive: true, force: true });
     });
 
     it('writes a file and reads back the same bytes with its content type', async () => {
@@ -57,19 +53,25 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       expect(await driver.exists(key)).toBe(true);
     });
 
-    it('writes an empty stream as a 0-byte object', async () => {
+    it('writes an empty file as a 0-byte object', async () => {
       const key = `${ns}/empty.txt`;
-      await write(key, Readable.from([]), 'text/plain; charset=utf-8');
+      await write(key, Buffer.alloc(0), 'text/plain; charset=utf-8');
       expect((await driver.stat(key))?.size).toBe(0);
       expect((await buffer(await driver.read(key))).length).toBe(0);
     });
 
-    it('streams a file larger than one multipart part without changing a byte', async () => {
+    it('writes a file larger than one multipart part without changing a byte', async () => {
       const key = `${ns}/videos/veo/${randomUUID()}.mp4`;
-      const { stream, sha256: expected } = generated(options.multipartSize);
-      await write(key, stream, 'video/mp4');
+      const body = randomBytes(options.multipartSize);
+      await write(key, body, 'video/mp4');
       expect((await driver.stat(key))?.size).toBe(options.multipartSize);
-      expect(sha256(await buffer(await driver.read(key)))).toBe(expected);
+      expect(sha256(await buffer(await driver.read(key)))).toBe(sha256(body));
+    });
+
+    it('reports a missing source file as NOT_FOUND and stores nothing', async () => {
+      const key = `${ns}/never/${randomUUID()}.png`;
+      expect((await errorOf(driver.writeFile(key, path.join(sources, 'no-such-file'), { contentType: 'image/png' }))).code).toBe('NOT_FOUND');
+      expect(await driver.exists(key)).toBe(false);
     });
 
     it('keeps unicode, spaces and brackets in names', async () => {
@@ -117,7 +119,7 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
 
     it('refuses keys that climb out, are absolute or hold control characters', async () => {
       for (const key of ['../escape.txt', 'a/../../escape.txt', '/etc/passwd', 'a//b.txt', 'nul\u0000.txt', 'back\\slash.txt']) {
-        expect((await errorOf(driver.write(key, Readable.from([Buffer.from('x')]), { contentType: 'text/plain' }))).code, key).toBe('INVALID_KEY');
+        expect((await errorOf(driver.writeFile(key, import.meta.filename, { contentType: 'text/plain' }))).code, key).toBe('INVALID_KEY');
       }
     });
 

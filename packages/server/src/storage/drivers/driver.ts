@@ -3,8 +3,14 @@ import type { Readable } from 'node:stream';
 export interface WriteOptions {
   contentType: string;
   cacheControl?: string;
-  /** Small string metadata kept with the object (e.g. sha256). */
+  /** Small string metadata kept with the object. */
   metadata?: Record<string, string>;
+}
+
+/** What was stored: the file's size and hex SHA-256, computed while writing it. */
+export interface WrittenFile {
+  size: number;
+  sha256: string;
 }
 
 export interface ObjectStat {
@@ -15,11 +21,16 @@ export interface ObjectStat {
 }
 
 /**
- * Where results can live. Stream-only on purpose: a 2 GB video never sits in memory.
+ * Where results can live. Results are files on disk, so writes take a file path (read in
+ * bounded chunks: a 2 GB video never sits in memory); reads are streams.
  * Keys are relative, `/`-separated paths (`images/gemini/<uuid>.png`).
  */
 export interface StorageDriver {
-  write(key: string, body: Readable, options: WriteOptions): Promise<void>;
+  /**
+   * Stores the file under `key`, with its SHA-256 in the object's metadata (`sha256`) where the
+   * store keeps metadata. Fails when the file changes while it is being written.
+   */
+  writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile>;
   /** Throws a StorageError with code NOT_FOUND when the key does not exist. */
   read(key: string): Promise<Readable>;
   /** Null when the key does not exist. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError, type StorageOperation } from '../errors.js';
 import { assertKey, publicObjectUrl } from '../keys.js';
-import type { ObjectStat, StorageDriver, WriteOptions } from './driver.js';
+import type { ObjectStat, StorageDriver, WriteOptions, WrittenFile } from './driver.js';
 
 const MIME: Record<string, string> = {
   '.png': 'image/png',
@@ -43,13 +43,21 @@ export class LocalDriver implements StorageDriver {
     return file;
   }
 
-  async write(key: string, body: Readable, _options: WriteOptions): Promise<void> {
+  async writeFile(key: string, source: string, _options: WriteOptions): Promise<WrittenFile> {
     const file = this.file(key, 'write');
     await mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${randomUUID()}${TEMP_SUFFIX}`;
+    const hash = createHash('sha256');
+    let size = 0;
     try {
-      await pipeline(body, createWriteStream(temp, { flags: 'wx' }));
+      const input = createReadStream(source, { highWaterMark: 1024 * 1024 });
+      input.on('data', (chunk) => {
+        hash.update(chunk as Buffer);
+        size += chunk.length;
+      });
+      await pipeline(input, createWriteStream(temp, { flags: 'wx' }));
       await rename(temp, file);
+      return { size, sha256: hash.digest('hex') };
     } catch (error) {
       await rm(temp, { force: true });
       throw wrap(error, 'write', key);

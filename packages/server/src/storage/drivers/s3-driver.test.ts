@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { s3TestTarget } from '../../../test/s3.js';
 import { StorageError } from '../errors.js';
 import { describeStorageDriverConformance } from './conformance.js';
-import { S3Driver, type S3DriverConfig } from './s3-driver.js';
+import { S3Driver, partSizeFor, type S3DriverConfig } from './s3-driver.js';
 
 const target = s3TestTarget();
 const config = (overrides: Partial<S3DriverConfig> = {}): S3DriverConfig => ({
@@ -30,7 +32,36 @@ const codeOf = async (promise: Promise<unknown>) => {
     return error instanceof StorageError ? error.code : `not a StorageError: ${String(error)}`;
   }
 };
-const put = (driver: S3Driver) => driver.write(`failures/${randomUUID()}.txt`, Readable.from([Buffer.from('x')]), { contentType: 'text/plain' });
+const sources = mkdtempSync(path.join(os.tmpdir(), 'offload-s3-driver-'));
+const fileOf = (body: Buffer) => {
+  const file = path.join(sources, randomUUID());
+  writeFileSync(file, body);
+  return file;
+};
+const put = (driver: S3Driver) => driver.writeFile(`failures/${randomUUID()}.txt`, fileOf(Buffer.from('x')), { contentType: 'text/plain' });
+
+describe('S3 driver uploads', () => {
+  const driver = new S3Driver(config());
+  it.each([
+    ['one PUT', 3 * 1024 * 1024],
+    ['multipart', 11 * 1024 * 1024],
+  ])('keep the SHA-256 in the object metadata (%s), the same the driver reports', async (_how, size) => {
+    const body = randomBytes(size);
+    const key = `uploads/${randomUUID()}.bin`;
+    const written = await driver.writeFile(key, fileOf(body), { contentType: 'application/octet-stream', metadata: { origin: 'test' } });
+    const expected = createHash('sha256').update(body).digest('hex');
+    expect(written).toEqual({ size, sha256: expected });
+    expect((await driver.stat(key))?.metadata).toEqual({ sha256: expected, origin: 'test' });
+    await driver.delete(key);
+  });
+
+  it('grows the part size so that a file never needs more than 10,000 parts', () => {
+    const GiB = 1024 ** 3;
+    expect(partSizeFor(1 * GiB, 8 * 1024 * 1024)).toBe(8 * 1024 * 1024);
+    expect(partSizeFor(1 * GiB, 1024)).toBe(5 * 1024 * 1024); // never below S3's 5 MiB minimum
+    for (const size of [100 * GiB, 500 * GiB, 5 * 1024 * GiB]) expect(Math.ceil(size / partSizeFor(size, 8 * 1024 * 1024))).toBeLessThanOrEqual(10_000);
+  });
+});
 
 describe('S3 driver failures, as typed storage errors', () => {
   it('a wrong secret is INVALID_CREDENTIALS', async () => {
@@ -56,7 +87,7 @@ describe('S3 driver failures, as typed storage errors', () => {
   it.skipIf(!target.writer)('a write-only key reading is ACCESS_DENIED', async () => {
     const key = `failures/${randomUUID()}.txt`;
     const writer = new S3Driver(config(target.writer));
-    await writer.write(key, Readable.from([Buffer.from('w')]), { contentType: 'text/plain' });
+    await writer.writeFile(key, fileOf(Buffer.from('w')), { contentType: 'text/plain' });
     expect(await codeOf(writer.read(key))).toBe('ACCESS_DENIED');
     await new S3Driver(config()).delete(key);
   });

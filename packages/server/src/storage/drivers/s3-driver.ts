@@ -1,4 +1,7 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -6,13 +9,18 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StorageError, type StorageErrorCode, type StorageOperation } from '../errors.js';
 import { assertKey, publicObjectUrl } from '../keys.js';
-import type { ObjectStat, SignedUrlDriver, WriteOptions } from './driver.js';
+import { bufferPool } from './buffer-pool.js';
+import type { ObjectStat, SignedUrlDriver, WriteOptions, WrittenFile } from './driver.js';
 
 export interface S3DriverConfig {
   /** Undefined: the SDK's AWS endpoint for the region. */
@@ -24,8 +32,12 @@ export interface S3DriverConfig {
   forcePathStyle: boolean;
   /** Base URL objects are publicly served from; '' when there is none. */
   publicUrl: string;
-  /** Multipart part size in bytes (≥ 5 MiB); memory per upload is about partSize × queueSize. */
+  /**
+   * Files up to this size go up in one PUT; larger ones in parts of this size (≥ 5 MiB, grown
+   * when a file would need more than 10,000 parts). Memory per upload is partSize × queueSize.
+   */
   partSize?: number;
+  /** Parts of one file in flight at once. */
   queueSize?: number;
   maxAttempts?: number;
   connectionTimeoutMs?: number;
@@ -57,29 +69,113 @@ export class S3Driver implements SignedUrlDriver {
     return `${this.config.bucket}/${key}`;
   }
 
-  async write(key: string, body: Readable, options: WriteOptions): Promise<void> {
+  async writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile> {
     assertKey(key, 'write');
-    // No ACL: ACL-disabled S3 buckets and R2 reject them. No ContentLength with a stream.
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.config.bucket, Key: key, Body: body, ContentType: options.contentType, CacheControl: options.cacheControl, Metadata: options.metadata },
-      partSize: Math.max(5 * MiB, this.config.partSize ?? 8 * MiB),
-      queueSize: this.config.queueSize ?? 4,
-      leavePartsOnError: false,
-    });
+    let handle: FileHandle | undefined;
     try {
-      await upload.done();
+      handle = await open(file, 'r');
+      const before = await handle.stat();
+      const partSize = partSizeFor(before.size, this.config.partSize ?? 8 * MiB);
+      const written = before.size <= partSize ? await this.putFile(key, handle, before.size, partSize, options) : await this.multipartFile(key, handle, before.size, partSize, options);
+      const after = await handle.stat();
+      if (changed(before, after)) throw new FileChanged();
+      return written;
     } catch (error) {
-      body.destroy();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
+      if ((error as NodeJS.ErrnoException).syscall && (code === 'ENOENT' || code === 'EACCES')) {
+        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, { cause: error });
+      }
       throw this.wrap(error, 'write', key);
+    } finally {
+      await handle?.close();
     }
   }
 
-  /** Small in-memory bodies (probes) in one request: cheaper than multipart for them. */
+  /** One PUT: the file read once into a pooled buffer, hashed there; that hash also signs the body. */
+  private async putFile(key: string, handle: FileHandle, size: number, bufferSize: number, options: WriteOptions): Promise<WrittenFile> {
+    const pool = bufferPool(bufferSize);
+    const buffer = pool.take();
+    try {
+      const body = await readExactly(handle, buffer, size, 0);
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      await this.put(key, body, sha256, options);
+      return { size, sha256 };
+    } finally {
+      pool.give(buffer);
+    }
+  }
+
+  /**
+   * Multipart: a first pass hashes the file (the hash goes into the object's metadata, which is
+   * set when the upload starts), then `queueSize` parts at a time are read into pooled buffers
+   * and sent unsigned (TLS protects them in transit; the HEAD afterwards checks size and hash).
+   */
+  private async multipartFile(key: string, handle: FileHandle, size: number, partSize: number, options: WriteOptions): Promise<WrittenFile> {
+    const pool = bufferPool(partSize);
+    const hash = createHash('sha256');
+    const first = pool.take();
+    try {
+      for (let position = 0; position < size; position += partSize) hash.update(await readExactly(handle, first, Math.min(partSize, size - position), position));
+    } finally {
+      pool.give(first);
+    }
+    const sha256 = hash.digest('hex');
+    const Bucket = this.config.bucket;
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: options.contentType, CacheControl: options.cacheControl, Metadata: { ...options.metadata, sha256 } }),
+    );
+    const parts: CompletedPart[] = [];
+    const count = Math.ceil(size / partSize);
+    let next = 0;
+    let failed = false;
+    const lane = async () => {
+      while (!failed && next < count) {
+        const index = next++;
+        const buffer = pool.take();
+        try {
+          const body = await readExactly(handle, buffer, Math.min(partSize, size - index * partSize), index * partSize);
+          const command = withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: index + 1, Body: body, ContentLength: body.length }), UNSIGNED_PAYLOAD);
+          const { ETag } = await this.client.send(command);
+          parts[index] = { PartNumber: index + 1, ETag };
+        } catch (error) {
+          failed = true;
+          throw error;
+        } finally {
+          pool.give(buffer);
+        }
+      }
+    };
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(this.config.queueSize ?? 2, count) }, lane));
+    const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (rejected) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => undefined);
+      throw rejected.reason;
+    }
+    await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    return { size, sha256 };
+  }
+
+  /** A PUT of an in-memory body whose SHA-256 is known: the SDK signs with it instead of hashing again, and the store checks it. */
+  private async put(key: string, body: Buffer, sha256: string, options: WriteOptions): Promise<void> {
+    const command = new PutObjectCommand({
+      Bucket: this.config.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: options.contentType,
+      CacheControl: options.cacheControl,
+      Metadata: { ...options.metadata, sha256 },
+    });
+    // No ACL: ACL-disabled S3 buckets and R2 reject them.
+    await this.client.send(withPayloadHash(command, sha256));
+  }
+
+  /** Small in-memory bodies (connection-test probes) in one request. */
   async writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void> {
     assertKey(key, 'write');
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.config.bucket, Key: key, Body: body, ContentType: options.contentType, CacheControl: options.cacheControl, Metadata: options.metadata }));
+      await this.put(key, body, createHash('sha256').update(body).digest('hex'), options);
     } catch (error) {
       throw this.wrap(error, 'write', key);
     }
@@ -165,6 +261,40 @@ export class S3Driver implements SignedUrlDriver {
     return new StorageError(code, operation, where, messages[code], { cause: error });
   }
 }
+
+/** The configured part size, at least S3's 5 MiB minimum, grown (in whole MiB) when the file would need more than 10,000 parts. */
+export const partSizeFor = (fileSize: number, configured: number) => Math.max(5 * MiB, configured, Math.ceil(fileSize / 10_000 / MiB) * MiB);
+
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+/**
+ * Signs the request with this payload hash (x-amz-content-sha256) instead of letting the SDK
+ * hash an in-memory body again: our own hash for a PUT, UNSIGNED-PAYLOAD for a part.
+ */
+function withPayloadHash<C extends { middlewareStack: { add: (...args: never[]) => void } }>(command: C, payloadHash: string): C {
+  (command as unknown as PutObjectCommand).middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = payloadHash;
+      return next(args);
+    },
+    { step: 'build', name: 'offloadPayloadHash' },
+  );
+  return command;
+}
+
+/** Reads exactly `length` bytes at `position` into the start of `buffer`; a file that got shorter is an error. */
+async function readExactly(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new FileChanged();
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+class FileChanged extends Error {}
+const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino;
 
 const httpStatus = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 const errorName = (error: unknown) => (error instanceof S3ServiceException ? error.name : error instanceof Error ? error.name : String(error));
