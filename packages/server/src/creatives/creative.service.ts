@@ -43,6 +43,50 @@ async function enqueueOffload(tx: EntityManager, creativeId: string): Promise<vo
   await tx.execute(`select graphile_worker.add_job(?, json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ?)`, [OFFLOAD_TASK, creativeId, creativeId, QUEUE_MAX_ATTEMPTS]);
 }
 
+type Connection = ReturnType<EntityManager['getConnection']>;
+
+/**
+ * The offload jobs of newly finalized creatives, queued in batches: while one add_jobs call is
+ * on its way, the finalizes that arrive meanwhile wait for the next, so under load one round trip
+ * (and one queue notification) carries many. A finalize answers once its job is queued.
+ */
+class OffloadJobBatcher {
+  private pending: { id: string; settle: (error?: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(private readonly connection: Connection) {}
+
+  enqueue(creativeId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ id: creativeId, settle: (error) => (error ? reject(error) : resolve()) });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, 500);
+      const specs = batch.map((b) => ({ identifier: OFFLOAD_TASK, payload: { creativeId: b.id }, job_key: b.id, max_attempts: QUEUE_MAX_ATTEMPTS }));
+      try {
+        await this.connection.execute(`select graphile_worker.add_jobs(array(select json_populate_recordset(null::graphile_worker.job_spec, ?::json)))`, [JSON.stringify(specs)]);
+        for (const b of batch) b.settle();
+      } catch (error) {
+        for (const b of batch) b.settle(error);
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+const batchers = new WeakMap<Connection, OffloadJobBatcher>();
+function jobBatcher(connection: Connection): OffloadJobBatcher {
+  let batcher = batchers.get(connection);
+  if (!batcher) batchers.set(connection, (batcher = new OffloadJobBatcher(connection)));
+  return batcher;
+}
+
 /** A storage failure as a GraphQL error with a stable code (STORAGE_ACCESS_DENIED, …). */
 export function storageGraphQLError(error: StorageError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: `STORAGE_${error.code}` } });
@@ -90,10 +134,14 @@ export class CreativeService {
     const metadata = input.metadata ?? {};
     if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) throw new UserInputError(`metadata must be at most ${MAX_METADATA_BYTES / 1024} KB of JSON`, 'metadata');
 
-    const existing = await this.em.findOne(Creative, { path: relative });
-    if (existing) return existing;
-
-    const size = await this.checkFile(relative);
+    // A new result's file is on disk; a finalized one's may be gone (offloaded, local copy deleted),
+    // and finalizing it again returns it.
+    const size = await this.checkFile(relative).catch(async (error: unknown) => {
+      const existing = await this.em.findOne(Creative, { path: relative });
+      if (existing) return existing;
+      throw error;
+    });
+    if (size instanceof Creative) return size;
 
     let target: ProviderKey | null = null;
     try {
@@ -103,22 +151,20 @@ export class CreativeService {
       target = null; // whatever is wrong with the storage settings, generation goes on locally
     }
 
-    const id = randomUUID();
-    const status: OffloadStatus = target ? 'QUEUED' : 'LOCAL';
-    // Raw SQL: ON CONFLICT makes concurrent finalizes of one path safe, and the job is
-    // queued in the same transaction, so a creative is never QUEUED without its job.
-    const inserted = await this.em.transactional(async (tx) => {
-      const rows = await tx.execute(
-        `insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
-         values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, 'local', true, 0, now(), now())
-         on conflict (path) do nothing returning *`,
-        [id, relative, input.studio, contentType, JSON.stringify(metadata), size, target, status],
-      );
-      if (rows.length && target) await enqueueOffload(tx, id);
-      return rows[0] as Record<string, unknown> | undefined;
-    });
-    // Lost a race with a concurrent finalize of the same path: return the winner.
-    return inserted ? this.em.map(Creative, inserted) : this.em.findOneOrFail(Creative, { path: relative });
+    // One statement; ON CONFLICT makes concurrent finalizes of one path safe.
+    const rows = (await this.em.getConnection().execute(
+      `insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
+       values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, 'local', true, 0, now(), now())
+       on conflict (path) do nothing returning *`,
+      [randomUUID(), relative, input.studio, contentType, JSON.stringify(metadata), size, target, target ? 'QUEUED' : 'LOCAL'],
+    )) as Record<string, unknown>[];
+    // Lost a race with a concurrent finalize of the same path (or finalized before): return that one.
+    if (!rows[0]) return this.em.findOneOrFail(Creative, { path: relative });
+    const creative = this.em.map(Creative, rows[0]);
+    // Should queueing fail (the database went away just now), the call fails and may be retried:
+    // the creative is already recorded QUEUED, and the workers' orphan sweep queues it anyway.
+    if (target) await jobBatcher(this.em.getConnection()).enqueue(creative.id);
+    return creative;
   }
 
   /** The file must be a regular file inside the results folder, symlinks resolved. */
