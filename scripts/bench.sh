@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `pnpm bench`: performance measurements, never part of `pnpm test`. Starts the S3 test server
-# when S3_TEST_ENDPOINT is unset; uses DATABASE_URL or an embedded PostgreSQL.
+# when S3_TEST_ENDPOINT is unset; the product runs on DATABASE_URL's PostgreSQL or an embedded
+# one. Each benchmark writes bench/results/<name>.json; BENCHMARKS.md is regenerated from them.
+# BENCH_ONLY=offload-throughput,listing runs a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${S3_TEST_ENDPOINT:-}" ]; then
@@ -9,6 +11,20 @@ if [ -z "${S3_TEST_ENDPOINT:-}" ]; then
   source "${RGW_BASE:-/tmp/offload-rgw}/env"
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-cd packages/server
-echo "== memory while offloading one large file"
-node --expose-gc --import tsx bench/offload-memory.ts
+for tool in /usr/bin/aws /usr/bin/rclone; do
+  [ -x "$tool" ] || { echo "pnpm bench compares against Debian's AWS CLI and rclone: apt-get install -y awscli rclone" >&2; exit 1; }
+done
+
+pnpm --silent --filter @offload/admin build >/dev/null
+
+run() {
+  [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]] || return 0
+  printf '\n== %s\n' "$1"
+  (cd packages/server && node "${@:2}" --import tsx "bench/$1.ts")
+}
+run admin-bundle
+run listing
+run finalize-load
+run offload-throughput
+run offload-memory --expose-gc
+(cd packages/server && node --import tsx bench/summarize.ts)

@@ -4,10 +4,9 @@
  * Usage: pnpm bench (or OFFLOAD_BENCH_MB=2048 tsx bench/offload-memory.ts with S3_TEST_* set).
  */
 import 'reflect-metadata';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { loadAppKeys } from '../src/config/app-key.js';
 import { loadConfig } from '../src/config/config.js';
@@ -21,10 +20,10 @@ import { SettingsCipher } from '../src/storage/settings-cipher.js';
 import { StorageSettingsService } from '../src/storage/storage-settings.service.js';
 import { ensureTestPostgres, createTestDatabase } from '../test/postgres.js';
 import { independentS3Client, s3TestTarget } from '../test/s3.js';
+import { writeResult } from './lib.js';
 
 const MiB = 1024 * 1024;
 const sizeMb = Number(process.env.OFFLOAD_BENCH_MB ?? 2048);
-const resultsFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/results/offload-memory.json');
 
 const target = s3TestTarget();
 const postgres = await ensureTestPostgres();
@@ -80,8 +79,6 @@ clearInterval(sampler);
 
 const head = await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: done.objectKey ?? `bench/${rel}` }));
 const result = {
-  date: new Date().toISOString(),
-  machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}`,
   fileMiB: sizeMb,
   status: done.offloadStatus,
   storedBytes: head.ContentLength,
@@ -93,9 +90,7 @@ const result = {
   rssPeakMiB: Math.round(peak / MiB),
   rssGrowthMiB: Math.round((peak - baseline) / MiB),
 };
-console.log(JSON.stringify(result, null, 2));
-mkdirSync(path.dirname(resultsFile), { recursive: true });
-writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+writeResult('offload-memory', { ...result, targets: { growthAtMost100MB: result.rssGrowthMiB * 1.048576 <= 100 } });
 
 await independentS3Client(target).send(new DeleteObjectCommand({ Bucket: target.bucket, Key: done.objectKey! }));
 await worker.stop();

@@ -143,7 +143,7 @@ export class CreativeService {
     });
     if (size instanceof Creative) return size;
 
-    let target: ProviderKey | null = null;
+    let target: ProviderKey | null;
     try {
       const effective = (await this.storage.defaultStorage()).effective;
       target = effective === LOCAL_STORAGE ? null : effective;
