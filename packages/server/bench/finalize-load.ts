@@ -7,7 +7,7 @@
  * finalizes queue do not compete for the two cores; they are measured by offload-throughput.
  * Usage: pnpm bench (BENCH_SECONDS per run, default 8; BENCH_ROUNDS, default 3).
  */
-import { linkSync, mkdirSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { s3TestTarget } from '../test/s3.js';
@@ -16,7 +16,7 @@ import { corpus, cpuOf, median, postgresCpuMeter, round, startProduct, useBucket
 const connections = 32;
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const PATHS_PER_SET = 60_000;
+const PATHS_PER_SET = 30_000;
 
 const product = await startProduct({ OFFLOAD_WORKER: 'false' });
 const postgresCpu = await postgresCpuMeter(product.databaseUrl);
@@ -58,11 +58,13 @@ async function load(name: string, body: () => string, headers: Record<string, st
   return run;
 }
 
-/** Paths that exist on the results disk, hard links to one file of the corpus; each used once. */
+/** Paths that exist on the results disk, hard links to a copy of one corpus file (a file takes at most 65,000 links); each used once. */
 function pathsTo(source: string, set: string, extension: string): () => string {
   const dir = path.join(product.resultsDir, set);
   mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < PATHS_PER_SET; i++) linkSync(source, path.join(dir, `${i}${extension}`));
+  const copy = path.join(dir, `source${extension}`);
+  copyFileSync(source, copy);
+  for (let i = 0; i < PATHS_PER_SET; i++) linkSync(copy, path.join(dir, `${i}${extension}`));
   let next = 0;
   return () => {
     if (next >= PATHS_PER_SET) throw new Error(`more than ${PATHS_PER_SET} finalizes in one run: raise PATHS_PER_SET`);
@@ -80,7 +82,10 @@ try {
   const platform = { authorization: `Bearer ${product.platformToken}` };
   const trivial = JSON.stringify({ query: '{ __typename }' });
 
-  await load('warm-up', () => trivial, {});
+  // A production server is warm: JIT-compiled paths, open pools.
+  await load('warm-up: trivial query', () => trivial, {});
+  const warm = pathsTo(path.join(dir, image.path), 'load-warm-up', '.png');
+  finalized += (await load('warm-up: finalize', () => JSON.stringify({ query: FINALIZE, variables: { i: { path: warm(), studio: 'IMAGE' } } }), platform)).requests;
   for (let r = 0; r < rounds; r++) {
     const images = pathsTo(path.join(dir, image.path), `load-images-${r}`, '.png');
     const videos = pathsTo(path.join(dir, video.path), `load-videos-${r}`, '.mp4');
@@ -93,8 +98,8 @@ try {
   }
   // Every answered finalize recorded a creative queued for the bucket (a GraphQL error would
   // answer 200 too); requests still in flight when a run's clock stopped may add a few more.
-  const { queued } = await product.platform<{ queued: number }>('{ queued: creativeCount(status: QUEUED) }');
-  if (queued < finalized || queued > finalized + 2 * rounds * connections) throw new Error(`${finalized} finalizes answered, but ${queued} creatives are queued`);
+  const { queued } = await product.platform<{ queued: number }>('{ queued: creativeCount(status: QUEUED) }', {});
+  if (queued < finalized || queued > finalized + (2 * rounds + 1) * connections) throw new Error(`${finalized} finalizes answered, but ${queued} creatives are queued`);
 } finally {
   await product.stop();
 }

@@ -164,3 +164,37 @@ describe('several processes on one database', () => {
     expect((await fetch(`${api.url}/metrics`)).status).toBe(401);
   }, 180_000);
 });
+
+describe('each process caches settings and tokens', () => {
+  it('and hears at once when another process changes them: a revoked token is refused, a new Default Storage is used', async () => {
+    const a = await startServerProcess({ ...ENV, OFFLOAD_WORKER: 'false' });
+    started.push(a);
+    owners.push(a);
+    const b = await startServerProcess({ ...ENV, OFFLOAD_WORKER: 'false' }, { reuse: a });
+    started.push(b);
+    const prefix = `cache-${randomUUID().slice(0, 8)}`;
+    prefixes.push(prefix);
+    const platform = await goLive(a, { keyPrefix: prefix });
+    const resultsDir = path.join(a.dataDir, 'results');
+    const finalizeOn = async (server: ServerProcess) => {
+      const rel = `images/gemini/${randomUUID()}.png`;
+      await writeResult(resultsDir, rel, 1024);
+      return (await gql<{ finalizeCreative: { offloadStatus: string } }>(server, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { offloadStatus } }', { i: { path: rel, studio: 'IMAGE' } }, platform)).finalizeCreative.offloadStatus;
+    };
+
+    // B has the token and the settings in its cache now.
+    expect(await finalizeOn(b)).toBe('QUEUED');
+    expect(await finalizeOn(b)).toBe('QUEUED');
+
+    // Settings changed through A: B's next finalize follows them.
+    const admin = await signInAdmin(a);
+    await gql(a, 'mutation { setDefaultStorage(storage: LOCAL) { effective { key } } }', {}, admin);
+    await expect.poll(() => finalizeOn(b), { timeout: 2000, interval: 50 }).toBe('LOCAL');
+
+    // Token revoked through A: B refuses it.
+    const { apiTokens } = await gql<{ apiTokens: { id: string }[] }>(a, '{ apiTokens { id } }', {}, admin);
+    await gql(a, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: apiTokens[0]!.id }, admin);
+    const status = () => fetch(`${b.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...platform }, body: JSON.stringify({ query: '{ creativeCount }' }) }).then((r) => r.status);
+    await expect.poll(status, { timeout: 2000, interval: 50 }).toBe(401);
+  }, 60_000);
+});

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_SCOPES, type ApiScope } from '@offload/types';
 import { GraphQLError } from 'graphql';
 import { NotFoundError, UserInputError } from '../graphql/errors.js';
+import { sharedCache } from '../db/shared-cache.js';
 import { isUuid } from '../util/uuid.js';
 import type { Actor } from './actor.js';
 import { AdminSession } from './admin-session.entity.js';
@@ -58,16 +59,25 @@ export class AuthService {
 
   /** The API token behind a bearer credential; an unknown or revoked one is refused outright. */
   async platformFromBearer(bearer: string): Promise<Actor> {
-    const token = bearer.startsWith(TOKEN_PREFIX) ? await this.em.findOne(ApiToken, { tokenHash: sha256(bearer), revokedAt: null }) : null;
+    const tokenHash = sha256(bearer);
+    const connection = this.em.getConnection();
+    // Cached per process; revoking (or deleting) a token makes every process forget it at once.
+    const token = bearer.startsWith(TOKEN_PREFIX)
+      ? await sharedCache(this.em).read('api_token', tokenHash, async () => {
+          const rows = await connection.execute<{ id: string; name: string; scopes: ApiScope[]; last_used_at: string | null }[]>(
+            'select id, name, scopes, last_used_at from api_token where token_hash = ? and revoked_at is null',
+            [tokenHash],
+          );
+          return rows[0] ? { id: rows[0].id, name: rows[0].name, scopes: rows[0].scopes, lastUsedAt: rows[0].last_used_at ? new Date(rows[0].last_used_at) : null } : null;
+        })
+      : null;
     if (!token) throw unauthenticated('The API token is invalid or has been revoked');
     // Best effort, outside the request's unit of work: a failed timestamp must not fail the call.
     // To the minute: a platform calling many times a second must not write (and lock) the same
     // row on every call.
     if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-      void this.em
-        .getConnection()
-        .execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id])
-        .catch(() => undefined);
+      token.lastUsedAt = new Date();
+      void connection.execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id]).catch(() => undefined);
     }
     return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes };
   }
@@ -94,6 +104,7 @@ export class AuthService {
     if (!apiToken) throw new NotFoundError(`No API token with id ${id}`);
     apiToken.revokedAt ??= new Date();
     await this.em.flush();
+    sharedCache(this.em).invalidate('api_token'); // here at once; other processes hear it from the trigger
     return apiToken;
   }
 

@@ -14,7 +14,7 @@ import {
   type SettingsField,
 } from '@offload/types';
 import type { Config } from '../config/config.js';
-import { Setting } from '../db/setting.entity.js';
+import { sharedCache } from '../db/shared-cache.js';
 import { DomainError, UserInputError } from '../graphql/errors.js';
 import { SettingsCipher, SettingsDecryptError } from './settings-cipher.js';
 
@@ -71,10 +71,10 @@ function clean(s: ProviderSettings): ProviderSettings {
 
 /**
  * Plugins, provider settings (one encrypted entry each) and the Default Storage choice:
- * all of it lives in the `setting` table, read once per instance (one per request).
+ * all of it lives in the `setting` table, read from the process's cache (see SharedCache).
  */
 export class StorageSettingsService {
-  private rows?: Map<string, Setting>;
+  private rows?: Promise<ReadonlyMap<string, unknown>>;
   /** Decrypted once per instance: a listing of 500 creatives decrypts each provider once. */
   private readonly states = new Map<ProviderKey, Promise<ProviderState>>();
 
@@ -84,22 +84,22 @@ export class StorageSettingsService {
     private readonly license: Config['license'],
   ) {}
 
-  private async entries(): Promise<Map<string, Setting>> {
-    this.rows ??= new Map((await this.em.find(Setting, {})).map((row) => [row.key, row]));
+  /** Every entry's value (shared by the requests of this process: never modify one). */
+  private entries(): Promise<ReadonlyMap<string, unknown>> {
+    this.rows ??= sharedCache(this.em)
+      .read('setting', 'all', async () => new Map((await this.em.getConnection().execute<{ key: string; value: unknown }[]>('select key, value from setting')).map((row) => [row.key, row.value])))
+      .then((rows) => rows!);
     return this.rows;
   }
 
   private async put(key: string, value: unknown): Promise<void> {
+    await this.em.getConnection().execute(`insert into setting (key, value, updated_at) values (?, ?::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`, [
+      key,
+      JSON.stringify(value),
+    ]);
+    sharedCache(this.em).invalidate('setting');
+    this.rows = undefined;
     this.states.clear();
-    const rows = await this.entries();
-    const row = rows.get(key);
-    if (row) {
-      row.value = value;
-      row.updatedAt = new Date();
-    } else {
-      rows.set(key, this.em.create(Setting, { key, value, updatedAt: new Date() }));
-    }
-    await this.em.flush();
   }
 
   // ------------------------------------------------------------------ providers
@@ -119,13 +119,13 @@ export class StorageSettingsService {
 
   private async load(key: ProviderKey): Promise<ProviderState> {
     const rows = await this.entries();
-    const plugin = (rows.get(pluginEntry(key))?.value as PluginRecord | undefined) ?? { installed: false, owned: false };
+    const plugin = (rows.get(pluginEntry(key)) as PluginRecord | undefined) ?? { installed: false, owned: false };
     const stored = rows.get(providerEntry(key));
     let settings = EMPTY_SETTINGS;
     let decryptError: string | null = null;
     if (stored) {
       try {
-        settings = { ...EMPTY_SETTINGS, ...(this.cipher.decrypt(stored.value, providerEntry(key)) as Partial<ProviderSettings>) };
+        settings = { ...EMPTY_SETTINGS, ...(this.cipher.decrypt(stored, providerEntry(key)) as Partial<ProviderSettings>) };
       } catch (error) {
         if (!(error instanceof SettingsDecryptError)) throw error;
         decryptError = error.message;
@@ -169,7 +169,7 @@ export class StorageSettingsService {
   // ------------------------------------------------------------- default storage
 
   async defaultStorage(): Promise<DefaultStorage> {
-    const stored = (await this.entries()).get(DEFAULT_ENTRY)?.value as { provider?: string } | undefined;
+    const stored = (await this.entries()).get(DEFAULT_ENTRY) as { provider?: string } | undefined;
     const selected = (PROVIDER_KEYS as readonly string[]).includes(stored?.provider ?? '') ? (stored!.provider as ProviderKey) : LOCAL_STORAGE;
     if (selected === LOCAL_STORAGE) return { selected, effective: LOCAL_STORAGE, fallbackReason: null };
     const state = await this.provider(selected);

@@ -3,6 +3,7 @@ import { Migration20261125010000_auth } from './Migration20261125010000_auth.js'
 import { Migration20261125020000_creatives } from './Migration20261125020000_creatives.js';
 import { Migration20261125030000_offload_workers } from './Migration20261125030000_offload_workers.js';
 import { Migration20261125040000_local_delete_pending } from './Migration20261125040000_local_delete_pending.js';
+import { Migration20261125050000_cache_notifications } from './Migration20261125050000_cache_notifications.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261125020000_creatives', class: Migration20261125020000_creatives },
   { name: 'Migration20261125030000_offload_workers', class: Migration20261125030000_offload_workers },
   { name: 'Migration20261125040000_local_delete_pending', class: Migration20261125040000_local_delete_pending },
+  { name: 'Migration20261125050000_cache_notifications', class: Migration20261125050000_cache_notifications },
 ];
