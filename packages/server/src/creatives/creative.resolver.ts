@@ -6,7 +6,13 @@ import type { Creative, CreativeLocation, OffloadStatus as OffloadStatusValue, S
 import { CreativeService, encodeCursor } from './creative.service.js';
 import { CreativeConnection, CreativeType, FinalizeCreativeInput, OffloadStatus, Studio } from './creative.types.js';
 
-const service = (ctx: Context) => new CreativeService(ctx.em, ctx.storageSettings, ctx.config);
+const services = new WeakMap<Context, CreativeService>();
+/** One service per request: a listing resolves `url` for up to 500 creatives. */
+const service = (ctx: Context) => {
+  let s = services.get(ctx);
+  if (!s) services.set(ctx, (s = new CreativeService(ctx.em, ctx.storageSettings, ctx.config)));
+  return s;
+};
 
 @Resolver(() => CreativeType)
 export class CreativeResolver {

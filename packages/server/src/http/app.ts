@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { AppKeys } from '../config/app-key.js';
 import { adminBuilt, type Config } from '../config/config.js';
@@ -85,7 +85,8 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
     formatError: formatError(logger),
     ...armor,
     parseOptions: { maxTokens: 2000 },
-    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled()],
+    // No cache-control hints are used: skip the plugin's per-field work (500 creatives × their fields).
+    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
   app.use(
