@@ -60,6 +60,9 @@ export class S3Driver implements SignedUrlDriver {
       // have rejected and some stores silently store inside the object.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Uploads go straight out: waiting for "100 Continue" before every body costs a round trip
+      // per object and part, to save bandwidth only when a request is refused.
+      expectContinueHeader: false,
       maxAttempts: config.maxAttempts ?? 3,
       requestHandler: { connectionTimeout: config.connectionTimeoutMs ?? 5000, requestTimeout: config.requestTimeoutMs ?? 120_000 },
     });
