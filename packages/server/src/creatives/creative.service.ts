@@ -45,20 +45,33 @@ async function enqueueOffload(tx: EntityManager, creativeId: string): Promise<vo
 
 type Connection = ReturnType<EntityManager['getConnection']>;
 
+interface NewCreative {
+  id: string;
+  path: string;
+  studio: Studio;
+  content_type: string;
+  metadata: Record<string, unknown>;
+  size: number;
+  target_provider: ProviderKey | null;
+  offload_status: OffloadStatus;
+}
+
 /**
- * The offload jobs of newly finalized creatives, queued in batches: while one add_jobs call is
- * on its way, the finalizes that arrive meanwhile wait for the next, so under load one round trip
- * (and one queue notification) carries many. A finalize answers once its job is queued.
+ * Records finalized creatives and queues their offload jobs in one statement per batch: while
+ * one batch is on its way, the finalizes that arrive meanwhile wait for the next, so under load
+ * one round trip, one commit and one queue notification carry many. Creative and job are
+ * written together (a creative is never QUEUED without its job); ON CONFLICT makes concurrent
+ * finalizes of one path safe. Each caller gets its row back, or null when the path existed.
  */
-class OffloadJobBatcher {
-  private pending: { id: string; settle: (error?: unknown) => void }[] = [];
+class FinalizeBatcher {
+  private pending: { row: NewCreative; settle: (result: Record<string, unknown> | null, error?: unknown) => void }[] = [];
   private flushing = false;
 
   constructor(private readonly connection: Connection) {}
 
-  enqueue(creativeId: string): Promise<void> {
+  insert(row: NewCreative): Promise<Record<string, unknown> | null> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ id: creativeId, settle: (error) => (error ? reject(error) : resolve()) });
+      this.pending.push({ row, settle: (result, error) => (error ? reject(error) : resolve(result)) });
       void this.flush();
     });
   }
@@ -67,23 +80,39 @@ class OffloadJobBatcher {
     if (this.flushing) return;
     this.flushing = true;
     while (this.pending.length) {
-      const batch = this.pending.splice(0, 500);
-      const specs = batch.map((b) => ({ identifier: OFFLOAD_TASK, payload: { creativeId: b.id }, job_key: b.id, max_attempts: QUEUE_MAX_ATTEMPTS }));
+      const batch = this.pending.splice(0, 200);
       try {
-        await this.connection.execute(`select graphile_worker.add_jobs(array(select json_populate_recordset(null::graphile_worker.job_spec, ?::json)))`, [JSON.stringify(specs)]);
-        for (const b of batch) b.settle();
+        const rows = (await this.connection.execute(
+          `with input as (
+             select * from json_to_recordset(?::json) as x(id uuid, path text, studio text, content_type text, metadata jsonb, size bigint, target_provider text, offload_status text)
+           ), inserted as (
+             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
+             select id, path, studio, content_type, metadata, size, target_provider, offload_status, 'local', true, 0, now(), now() from input
+             on conflict (path) do nothing
+             returning *
+           ), queued as (
+             select graphile_worker.add_jobs(array(
+               select row(?::text, json_build_object('creativeId', id::text), null::text, null::timestamptz, ?::int, id::text, null::int, null::text[])::graphile_worker.job_spec
+               from inserted where target_provider is not null
+             ))
+           )
+           select inserted.* from inserted where (select count(*) from queued) >= 0`,
+          [JSON.stringify(batch.map((b) => b.row)), OFFLOAD_TASK, QUEUE_MAX_ATTEMPTS],
+        )) as Record<string, unknown>[];
+        const byId = new Map(rows.map((r) => [String(r.id), r]));
+        for (const b of batch) b.settle(byId.get(b.row.id) ?? null);
       } catch (error) {
-        for (const b of batch) b.settle(error);
+        for (const b of batch) b.settle(null, error);
       }
     }
     this.flushing = false;
   }
 }
 
-const batchers = new WeakMap<Connection, OffloadJobBatcher>();
-function jobBatcher(connection: Connection): OffloadJobBatcher {
+const batchers = new WeakMap<Connection, FinalizeBatcher>();
+function finalizeBatcher(connection: Connection): FinalizeBatcher {
   let batcher = batchers.get(connection);
-  if (!batcher) batchers.set(connection, (batcher = new OffloadJobBatcher(connection)));
+  if (!batcher) batchers.set(connection, (batcher = new FinalizeBatcher(connection)));
   return batcher;
 }
 
@@ -151,20 +180,18 @@ export class CreativeService {
       target = null; // whatever is wrong with the storage settings, generation goes on locally
     }
 
-    // One statement; ON CONFLICT makes concurrent finalizes of one path safe.
-    const rows = (await this.em.getConnection().execute(
-      `insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
-       values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, 'local', true, 0, now(), now())
-       on conflict (path) do nothing returning *`,
-      [randomUUID(), relative, input.studio, contentType, JSON.stringify(metadata), size, target, target ? 'QUEUED' : 'LOCAL'],
-    )) as Record<string, unknown>[];
+    const inserted = await finalizeBatcher(this.em.getConnection()).insert({
+      id: randomUUID(),
+      path: relative,
+      studio: input.studio,
+      content_type: contentType,
+      metadata,
+      size,
+      target_provider: target,
+      offload_status: target ? 'QUEUED' : 'LOCAL',
+    });
     // Lost a race with a concurrent finalize of the same path (or finalized before): return that one.
-    if (!rows[0]) return this.em.findOneOrFail(Creative, { path: relative });
-    const creative = this.em.map(Creative, rows[0]);
-    // Should queueing fail (the database went away just now), the call fails and may be retried:
-    // the creative is already recorded QUEUED, and the workers' orphan sweep queues it anyway.
-    if (target) await jobBatcher(this.em.getConnection()).enqueue(creative.id);
-    return creative;
+    return inserted ? this.em.map(Creative, inserted) : this.em.findOneOrFail(Creative, { path: relative });
   }
 
   /** The file must be a regular file inside the results folder, symlinks resolved. */

@@ -77,6 +77,22 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
     expect(second.data?.finalizeCreative.id).toBe(first.data?.finalizeCreative.id);
   });
 
+  it('records one creative and one upload when the same path is finalized many times at once, among others', async () => {
+    const rel = `images/gemini/${randomUUID()}.png`;
+    await writeResult(app.config.resultsDir, rel, 1000);
+    const others = Array.from({ length: 5 }, () => `images/gemini/${randomUUID()}.png`);
+    for (const other of others) await writeResult(app.config.resultsDir, other, 1000);
+    // Concurrent calls share batches: duplicates of one path land in the same insert.
+    const results = await Promise.all([...Array.from({ length: 10 }, () => rel), ...others].map((p) => finalize(app, platform, { path: p, studio: 'IMAGE' })));
+    const ids = results.slice(0, 10).map((r) => r.data?.finalizeCreative.id);
+    expect(new Set(ids).size).toBe(1);
+    expect(new Set(results.slice(10).map((r) => r.data?.finalizeCreative.id)).size).toBe(others.length);
+    const jobs = await app.orm.em.getConnection().execute(`select count(*)::int as n from graphile_worker.jobs where key = ?`, [ids[0]]);
+    expect((jobs[0] as { n: number }).n).toBeLessThanOrEqual(1); // queued once (or already done)
+    const done = await waitForStatus(app, platform, ids[0]!, 'OFFLOADED');
+    expect(done.offloadAttempts).toBe(1);
+  });
+
   it('refuses paths that escape the results disk or are not files, naming the field', async () => {
     mkdirSync(path.join(app.config.resultsDir, 'images/links'), { recursive: true });
     symlinkSync('/etc/passwd', path.join(app.config.resultsDir, 'images/links/escape.png'));
