@@ -116,6 +116,18 @@ function finalizeBatcher(connection: Connection): FinalizeBatcher {
   return batcher;
 }
 
+const roots = new Map<string, Promise<string>>();
+/** The results folder with symlinks resolved, once per process (it is where results land, it does not move). */
+const resultsRoot = (dir: string) => {
+  let root = roots.get(dir);
+  if (!root) {
+    root = realpath(dir);
+    roots.set(dir, root);
+    root.catch(() => roots.delete(dir));
+  }
+  return root;
+};
+
 /** A storage failure as a GraphQL error with a stable code (STORAGE_ACCESS_DENIED, …). */
 export function storageGraphQLError(error: StorageError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: `STORAGE_${error.code}` } });
@@ -196,7 +208,7 @@ export class CreativeService {
 
   /** The file must be a regular file inside the results folder, symlinks resolved. */
   private async checkFile(relative: string): Promise<number> {
-    const root = await realpath(this.config.resultsDir);
+    const root = await resultsRoot(this.config.resultsDir);
     let real: string;
     try {
       real = await realpath(path.join(root, relative));
