@@ -11,6 +11,7 @@ import { contentTypeFor, LocalDriver } from '../storage/drivers/local-driver.js'
 import { StorageError } from '../storage/errors.js';
 import { checkRelativePath, publicObjectUrl } from '../storage/keys.js';
 import { providerDriver } from '../storage/provider-driver.js';
+import { resultsRoot } from '../storage/results-root.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
 import { isUuid } from '../util/uuid.js';
 import { Creative, type CreativeLocation, type OffloadStatus, type Studio } from './creative.entity.js';
@@ -115,18 +116,6 @@ function finalizeBatcher(connection: Connection): FinalizeBatcher {
   if (!batcher) batchers.set(connection, (batcher = new FinalizeBatcher(connection)));
   return batcher;
 }
-
-const roots = new Map<string, Promise<string>>();
-/** The results folder with symlinks resolved, once per process (it is where results land, it does not move). */
-const resultsRoot = (dir: string) => {
-  let root = roots.get(dir);
-  if (!root) {
-    root = realpath(dir);
-    roots.set(dir, root);
-    root.catch(() => roots.delete(dir));
-  }
-  return root;
-};
 
 /** A storage failure as a GraphQL error with a stable code (STORAGE_ACCESS_DENIED, …). */
 export function storageGraphQLError(error: StorageError): GraphQLError {
