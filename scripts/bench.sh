@@ -11,9 +11,15 @@ if [ -z "${S3_TEST_ENDPOINT:-}" ]; then
   source "${RGW_BASE:-/tmp/offload-rgw}/env"
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-for tool in /usr/bin/aws /usr/bin/rclone; do
-  [ -x "$tool" ] || { echo "pnpm bench compares against Debian's AWS CLI and rclone: apt-get install -y awscli rclone" >&2; exit 1; }
-done
+# The comparison needs Debian's AWS CLI and rclone (the `aws` first on PATH may be another one).
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+[ -x /usr/bin/rclone ] || need+=(rclone)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 
 pnpm --silent --filter @offload/admin build >/dev/null
 
