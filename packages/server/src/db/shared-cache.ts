@@ -17,6 +17,8 @@ export class SharedCache {
   private client: pg.Client | undefined;
   private listening = false;
   private stopped = false;
+  /** Set after the first connection: later ones are recoveries. */
+  private recovering = false;
   private readonly tables = new Map<CachedTable, Map<string, Promise<unknown>>>();
 
   constructor(
@@ -29,11 +31,13 @@ export class SharedCache {
     client.on('notification', (message) => this.invalidate(message.payload as CachedTable));
     const lost = (error?: Error) => {
       if (this.client !== client) return;
+      const wasListening = this.listening;
       this.listening = false;
       this.client = undefined;
       this.tables.clear();
       if (this.stopped) return;
-      if (error) this.logger.warn({ err: { message: error.message } }, 'cache notifications lost; reading settings and tokens from the database until they are back');
+      // Once per outage, not once per reconnection attempt.
+      if (wasListening) this.logger.warn({ err: error && { message: error.message } }, 'cache notifications lost; reading settings and tokens from the database until they are back');
       setTimeout(() => void this.start().catch(() => undefined), RECONNECT_MS).unref();
     };
     client.on('error', lost);
@@ -50,6 +54,8 @@ export class SharedCache {
     (client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
     this.tables.clear();
     this.listening = true;
+    if (this.recovering) this.logger.info('cache notifications are back');
+    this.recovering = true;
   }
 
   /** The cached value of `key`, or what `load` finds (cached unless null). */
