@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Actor } from '../auth/actor.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
+import type { CreativeService } from '../creatives/creative.service.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
 
 /** Everything a resolver may use for one request. */
@@ -21,4 +22,6 @@ export interface Context {
   requestIp: string;
   rateLimits: { signIn: RateLimiter; connectionTest: RateLimiter };
   storageSettings: StorageSettingsService;
+  /** One per request: a listing resolves `url` for up to 500 creatives with it. */
+  creatives: CreativeService;
 }

@@ -10,6 +10,7 @@ import type { AppKeys } from '../config/app-key.js';
 import { adminBuilt, type Config } from '../config/config.js';
 import { SettingsCipher } from '../storage/settings-cipher.js';
 import { StorageSettingsService } from '../storage/storage-settings.service.js';
+import { CreativeService } from '../creatives/creative.service.js';
 import type { MikroORM } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import type { Context } from '../graphql/context.js';
@@ -95,6 +96,7 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const em = orm.em.fork();
+        const storageSettings = new StorageSettingsService(em, cipher, config.license);
         return {
           requestId: String(req.id),
           config,
@@ -105,7 +107,8 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
           res,
           requestIp: req.ip ?? 'unknown',
           rateLimits,
-          storageSettings: new StorageSettingsService(em, cipher, config.license),
+          storageSettings,
+          creatives: new CreativeService(em, storageSettings, config),
         };
       },
     }),
