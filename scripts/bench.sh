@@ -32,5 +32,5 @@ run admin-bundle
 run listing
 run finalize-load
 run offload-throughput
-run offload-memory --expose-gc
+run offload-memory
 (cd packages/server && node --import tsx bench/summarize.ts)

@@ -29,6 +29,9 @@ interface Run {
   s3ServerCpuSeconds: number;
 }
 
+/** Where one uploader's round goes in the bucket (and is deleted from afterwards). */
+const prefixOf = (uploader: string, round: number) => `bench-${runId}-${uploader}-${round}`;
+
 /** Everything arrived: every file under the prefix with its size. */
 async function verifyUploaded(prefix: string): Promise<void> {
   let count = 0;
@@ -49,7 +52,7 @@ const product: Product = await startProduct();
 const postgresCpu = await postgresCpuMeter(product.databaseUrl);
 
 async function offloadThroughProduct(r: number): Promise<Run> {
-  const prefix = `bench-${runId}-product-${r}`;
+  const prefix = prefixOf('offload', r);
   await useBucket(product, target, prefix);
   // The same files, hard-linked into the results disk under a fresh folder (new creatives).
   const folder = `run-${r}`;
@@ -87,7 +90,7 @@ delete clientEnv.AWS_CA_BUNDLE; // Debian's rclone fails to start while it is se
 delete clientEnv.AWS_PROFILE;
 
 async function external(command: string, args: (prefix: string) => string[], name: string, round: number): Promise<Run> {
-  const prefix = `bench-${runId}-${name}-${round}`;
+  const prefix = prefixOf(name, round);
   const s0 = s3ServerCpu();
   const measured = await runMeasured(command, args(prefix), clientEnv);
   const s1 = s3ServerCpu();
@@ -99,7 +102,7 @@ const uploaders: Record<string, { label: string; run: (round: number) => Promise
   offload: { label: 'Offload (finalize → verified OFFLOADED)', run: offloadThroughProduct },
   awsCli: {
     label: 'AWS CLI `aws s3 cp --recursive` (Debian)',
-    run: (r) => external('/usr/bin/aws', (p) => ['s3', 'cp', '--recursive', '--only-show-errors', '--endpoint-url', target.endpoint, dir, `s3://${target.bucket}/${p}/`, '--exclude', '.complete'], 'aws', r),
+    run: (r) => external('/usr/bin/aws', (p) => ['s3', 'cp', '--recursive', '--only-show-errors', '--endpoint-url', target.endpoint, dir, `s3://${target.bucket}/${p}/`, '--exclude', '.complete'], 'awsCli', r),
   },
   rclone: {
     label: 'rclone copy (Debian, S3 backend)',
@@ -113,7 +116,7 @@ const uploaders: Record<string, { label: string; run: (round: number) => Promise
   },
   bareLibStorage: {
     label: 'bare lib-storage script (same concurrency, part size and queue)',
-    run: (r) => external(process.execPath, (p) => ['--import', 'tsx', path.join(serverDir, 'bench/bare-upload.ts'), dir, target.bucket, p], 'bare', r),
+    run: (r) => external(process.execPath, (p) => ['--import', 'tsx', path.join(serverDir, 'bench/bare-upload.ts'), dir, target.bucket, p], 'bareLibStorage', r),
   },
 };
 
@@ -128,7 +131,7 @@ try {
       const run = await uploaders[name]!.run(r);
       runs[name]!.push(run);
       console.log(`round ${r + 1}/${rounds} ${name}: ${round(bytes / MB / run.seconds)} MB/s, ${round(run.seconds, 2)} s, CPU ${round(run.cpuSeconds, 2)} s + PostgreSQL ${round(run.postgresCpuSeconds, 2)} s`);
-      await deletePrefix(target, `bench-${runId}-${{ offload: 'product', awsCli: 'aws', rclone: 'rclone', bareLibStorage: 'bare' }[name]}-${r}`);
+      await deletePrefix(target, prefixOf(name, r));
     }
   }
 } finally {
