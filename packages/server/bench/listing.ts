@@ -7,7 +7,7 @@
  */
 import { linkSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { s3TestTarget } from '../test/s3.js';
+import { deletePrefix, s3TestTarget } from '../test/s3.js';
 import { corpus, median, round, startProduct, useBucket, writeResult, type Product } from './lib.js';
 
 const CALLS = 30;
@@ -50,6 +50,7 @@ try {
   for (let i = 0; i < CALLS; i++) latencies.push((await list(timed)).ms);
 } finally {
   await timed.stop();
+  await deletePrefix(target, 'bench-listing');
 }
 
 // Counted: the same data set, the query log on.
@@ -65,6 +66,7 @@ try {
   queries = logged() - before;
 } finally {
   await counted.stop();
+  await deletePrefix(target, 'bench-listing');
 }
 
 const sorted = [...latencies].sort((a, b) => a - b);
