@@ -55,6 +55,12 @@ const env = z.object({
   OFFLOAD_PART_SIZE_MB: z.coerce.number({ error: 'OFFLOAD_PART_SIZE_MB must be a number' }).int().min(5, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').max(512, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').default(8),
   OFFLOAD_PART_QUEUE: z.coerce.number({ error: 'OFFLOAD_PART_QUEUE must be a number' }).int().min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16').max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16').default(2),
   OFFLOAD_MAX_ATTEMPTS: z.coerce.number({ error: 'OFFLOAD_MAX_ATTEMPTS must be a number' }).int().min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').default(10),
+  OFFLOAD_REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be a number' })
+    .int()
+    .min(1, 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600')
+    .max(3600, 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600')
+    .default(120),
   OFFLOAD_LEASE_SECONDS: z.coerce.number({ error: 'OFFLOAD_LEASE_SECONDS must be a number' }).int().min(5, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').max(3600, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').default(60),
   SIGNED_URL_TTL_SECONDS: z.coerce.number({ error: 'SIGNED_URL_TTL_SECONDS must be a number' }).int().min(60, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').max(604800, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').default(3600),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
@@ -89,6 +95,8 @@ export interface Config {
     partQueueSize: number;
     maxAttempts: number;
     leaseSeconds: number;
+    /** How long one request to the store (a PUT or one part) may take before it is abandoned and retried. */
+    requestTimeoutSeconds: number;
   };
   signedUrlTtlSeconds: number;
   /** Bearer token for /metrics; unset: /metrics is off. */
@@ -140,6 +148,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partQueueSize: e.OFFLOAD_PART_QUEUE,
       maxAttempts: e.OFFLOAD_MAX_ATTEMPTS,
       leaseSeconds: e.OFFLOAD_LEASE_SECONDS,
+      requestTimeoutSeconds: e.OFFLOAD_REQUEST_TIMEOUT_SECONDS,
     },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     metricsToken: e.METRICS_TOKEN,

@@ -71,9 +71,8 @@ export async function finishPendingLocalDeletes(deps: Pick<OffloadDeps, 'orm' | 
 }
 
 /**
- * Moves one creative to its bucket, crash-safely: claim it under a lease, stream it up,
- * verify size and checksum with a HEAD, record the new location, and only then delete the
- * local copy. Idempotent: safe to run twice, or after a crash at any point.
+ * Moves one creative to its bucket, crash-safely: claim it under a lease, stream it up with
+ * every byte checked by the store, record the new location, and only then delete the local copy. Idempotent: safe to run twice, or after a crash at any point.
  */
 export async function offloadCreative(deps: OffloadDeps, creativeId: string): Promise<void> {
   const { orm, config, logger, metrics } = deps;
@@ -131,13 +130,13 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     }
 
     const key = objectKey(state.settings.keyPrefix, creative.path);
-    const driver = providerDriver(state.key as ProviderKey, state.settings, { partSize: config.offload.partSizeBytes, queueSize: config.offload.partQueueSize });
-    const { sha256, size } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE });
-
-    const stored = await driver.stat(key);
-    if (!stored || stored.size !== size || stored.metadata.sha256 !== sha256) {
-      throw new StorageError('UNKNOWN', 'stat', key, `Verification failed for ${key}: the bucket holds ${stored ? `${stored.size} bytes` : 'nothing'}, expected ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…`);
-    }
+    const driver = providerDriver(state.key as ProviderKey, state.settings, {
+      partSize: config.offload.partSizeBytes,
+      queueSize: config.offload.partQueueSize,
+      requestTimeoutMs: config.offload.requestTimeoutSeconds * 1000,
+    });
+    // Resolves only once the store has verified every byte (or the object was read back and matched).
+    const { sha256, size, verification } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE });
 
     const deleteLocal = state.settings.deleteLocalCopy;
     const recorded = await finish(`offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), local_delete_pending = ?`, [
@@ -157,7 +156,7 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     metrics.offloads.inc({ outcome: 'offloaded', provider: state.key });
     metrics.bytes.inc({ provider: state.key }, size);
     metrics.duration.observe({ provider: state.key }, (performance.now() - started) / 1000);
-    log.info({ objectKey: key, size, ms: Math.round(performance.now() - started) }, 'creative offloaded');
+    log.info({ objectKey: key, size, verification, ms: Math.round(performance.now() - started) }, 'creative offloaded');
 
     // Only now, with the object verified and recorded, may the local copy go.
     if (deleteLocal) await removeLocalCopy(deps, creativeId, creative.path);

@@ -74,6 +74,12 @@ export async function testConnection(state: ProviderState, options: { publicUrlT
     return done({ ok: false, step: 'UPLOAD', code: e.code ?? 'UNKNOWN', message, warnings });
   }
 
+  if ((await driver.storeVerifiesChecksums(key)) === false) {
+    warnings.push(
+      'This store accepted an upload whose bytes did not match their SHA-256 checksum, so it does not verify what it receives: Offload will read every upload back and compare it before counting it as stored (one extra download per result).',
+    );
+  }
+
   const deleteProbe = async (): Promise<StorageError | null> => driver.delete(key).then(() => null, (error: StorageError) => error);
 
   let readBack: Buffer;

@@ -6,6 +6,8 @@ export const STORAGE_ERROR_CODES = [
   'ENDPOINT_UNREACHABLE',
   'NOT_FOUND',
   'INVALID_KEY',
+  /** The store holds, or was sent, bytes other than the file's: nothing may count as stored. */
+  'CHECKSUM_MISMATCH',
   'UNKNOWN',
 ] as const;
 export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];

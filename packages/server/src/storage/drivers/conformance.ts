@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../errors.js';
-import type { StorageDriver } from './driver.js';
+import type { ChecksumVerification, StorageDriver } from './driver.js';
 
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -24,7 +24,7 @@ async function errorOf(promise: Promise<unknown>): Promise<StorageError> {
  * What every storage driver must do, as sentences. Run against the local disk and against
  * the S3 driver on a real S3 server, each through one factory.
  */
-export function describeStorageDriverConformance(name: string, makeDriver: () => StorageDriver, options: { multipartSize: number }) {
+export function describeStorageDriverConformance(name: string, makeDriver: () => StorageDriver, options: { multipartSize: number; verification: ChecksumVerification }) {
   describe(`${name} storage driver`, () => {
     const driver = makeDriver();
     const ns = `conformance/${randomUUID()}`;
@@ -36,7 +36,7 @@ export function describeStorageDriverConformance(name: string, makeDriver: () =>
       const file = path.join(sources, randomUUID());
       writeFileSync(file, body);
       const result = await driver.writeFile(key, file, { contentType, cacheControl: 'public, max-age=31536000, immutable' });
-      expect(result).toEqual({ size: body.length, sha256: sha256(body) });
+      expect(result).toEqual({ size: body.length, sha256: sha256(body), verification: options.verification });
     };
     afterAll(async () => {
       for (const key of written) await driver.delete(key).catch(() => undefined);

@@ -7,10 +7,18 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
-/** What was stored: the file's size and hex SHA-256, computed while writing it. */
+/**
+ * The evidence that a write stored exactly the file's bytes: `store-checksum` when the store
+ * checked every byte it accepted against a checksum sent with it (and refuses bodies that do not
+ * match); `read-back` when the stored bytes were read back and hashed after the write.
+ */
+export type ChecksumVerification = 'store-checksum' | 'read-back';
+
+/** What was stored and verified: the file's size and hex SHA-256, computed from the bytes that were written. */
 export interface WrittenFile {
   size: number;
   sha256: string;
+  verification: ChecksumVerification;
 }
 
 export interface ObjectStat {
@@ -27,8 +35,9 @@ export interface ObjectStat {
  */
 export interface StorageDriver {
   /**
-   * Stores the file under `key`, with its SHA-256 in the object's metadata (`sha256`) where the
-   * store keeps metadata. Fails when the file changes while it is being written.
+   * Stores the file under `key` and resolves only once the store's copy is verified (see
+   * `ChecksumVerification`); never on the strength of metadata the product wrote itself. Fails
+   * when the file changes while it is being written.
    */
   writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile>;
   /** Throws a StorageError with code NOT_FOUND when the key does not exist. */

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,7 +30,7 @@ export const contentTypeFor = (key: string) => MIME[path.extname(key).toLowerCas
 
 const TEMP_SUFFIX = '.offload-partial';
 
-/** The local results disk. Writes land in a temp file and are renamed into place, so a crash never leaves half a file under the key. */
+/** The local results disk. Writes land in a temp file, are fsynced and checked, then renamed into place. */
 export class LocalDriver implements StorageDriver {
   constructor(
     readonly root: string,
@@ -43,21 +44,56 @@ export class LocalDriver implements StorageDriver {
     return file;
   }
 
-  async writeFile(key: string, source: string, _options: WriteOptions): Promise<WrittenFile> {
-    const file = this.file(key, 'write');
-    await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${randomUUID()}${TEMP_SUFFIX}`;
-    const hash = createHash('sha256');
-    let size = 0;
+  async writeFile(key: string, source: string, options: WriteOptions): Promise<WrittenFile> {
+    let input: Readable;
     try {
-      const input = createReadStream(source, { highWaterMark: 1024 * 1024 });
-      input.on('data', (chunk) => {
-        hash.update(chunk as Buffer);
-        size += chunk.length;
-      });
-      await pipeline(input, createWriteStream(temp, { flags: 'wx' }));
+      input = createReadStream(source, { highWaterMark: 1024 * 1024 });
+      await once(input, 'open');
+    } catch (error) {
+      throw wrap(error, 'write', key);
+    }
+    return this.writeStream(key, input, options);
+  }
+
+  /**
+   * Writes a stream under `key` the crash-safe way: into a temporary file beside it, fsynced,
+   * read back and checked for size and SHA-256 (against `expected` when the caller knows the
+   * bytes, e.g. a result coming back from a bucket), then renamed into place and the folder
+   * fsynced. A crash leaves either the old state or the whole new file, never half of one.
+   */
+  async writeStream(key: string, input: Readable, options: WriteOptions & { expected?: { size: number; sha256: string } }): Promise<WrittenFile> {
+    const file = this.file(key, 'write');
+    const temp = `${file}.${randomUUID()}${TEMP_SUFFIX}`;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const hash = createHash('sha256');
+      let size = 0;
+      await pipeline(
+        input,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        // flush: fsync before the file is closed, so what is checked below is what the disk holds.
+        createWriteStream(temp, { flags: 'wx', flush: true }),
+      );
+      const written = { size, sha256: hash.digest('hex') };
+      const expected = options.expected ?? written;
+      const onDisk = await hashFile(temp);
+      if (onDisk.size !== expected.size || onDisk.sha256 !== expected.sha256 || written.sha256 !== expected.sha256) {
+        throw new StorageError(
+          'CHECKSUM_MISMATCH',
+          'write',
+          key,
+          `${key} was written as ${onDisk.size} bytes with SHA-256 ${onDisk.sha256.slice(0, 12)}…, expected ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`,
+        );
+      }
       await rename(temp, file);
-      return { size, sha256: hash.digest('hex') };
+      await syncDirectory(path.dirname(file));
+      return { ...written, verification: 'read-back' };
     } catch (error) {
       await rm(temp, { force: true });
       throw wrap(error, 'write', key);
@@ -98,13 +134,34 @@ export class LocalDriver implements StorageDriver {
   }
 
   async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
-    const start = path.resolve(this.root, prefix);
-    if (!start.startsWith(path.resolve(this.root))) return;
+    const root = path.resolve(this.root);
+    const start = path.resolve(root, prefix);
+    if (start !== root && !start.startsWith(root + path.sep)) return;
     yield* walk(this.root, start);
   }
 
   publicUrl(key: string): string {
     return publicObjectUrl(`${this.baseUrl}/results`, key)!;
+  }
+}
+
+async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Makes a rename in this folder durable. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

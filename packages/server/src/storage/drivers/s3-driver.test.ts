@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3TestTarget } from '../../../test/s3.js';
+import { TcpProxy } from '../../../test/tcp-proxy.js';
 import { StorageError } from '../errors.js';
 import { describeStorageDriverConformance } from './conformance.js';
 import { S3Driver, partSizeFor, type S3DriverConfig } from './s3-driver.js';
@@ -22,7 +23,7 @@ const config = (overrides: Partial<S3DriverConfig> = {}): S3DriverConfig => ({
 });
 
 // 12 MiB with 5 MiB parts: three parts, the last one short.
-describeStorageDriverConformance('S3 (real server)', () => new S3Driver(config()), { multipartSize: 12 * 1024 * 1024 });
+describeStorageDriverConformance('S3 (real server)', () => new S3Driver(config()), { multipartSize: 12 * 1024 * 1024, verification: 'store-checksum' });
 
 const codeOf = async (promise: Promise<unknown>) => {
   try {
@@ -42,16 +43,22 @@ const put = (driver: S3Driver) => driver.writeFile(`failures/${randomUUID()}.txt
 
 describe('S3 driver uploads', () => {
   const driver = new S3Driver(config());
-  it.each([
-    ['one PUT', 3 * 1024 * 1024],
-    ['multipart', 11 * 1024 * 1024],
-  ])('keep the SHA-256 in the object metadata (%s), the same the driver reports', async (_how, size) => {
-    const body = randomBytes(size);
+  it('keep the SHA-256 in the metadata of an object sent in one PUT, the same the driver reports', async () => {
+    const body = randomBytes(3 * 1024 * 1024);
     const key = `uploads/${randomUUID()}.bin`;
     const written = await driver.writeFile(key, fileOf(body), { contentType: 'application/octet-stream', metadata: { origin: 'test' } });
     const expected = createHash('sha256').update(body).digest('hex');
-    expect(written).toEqual({ size, sha256: expected });
+    expect(written).toEqual({ size: body.length, sha256: expected, verification: 'store-checksum' });
     expect((await driver.stat(key))?.metadata).toEqual({ sha256: expected, origin: 'test' });
+    await driver.delete(key);
+  });
+
+  it('report the SHA-256 of a multipart upload from the one read of the file, and keep the caller’s metadata', async () => {
+    const body = randomBytes(11 * 1024 * 1024);
+    const key = `uploads/${randomUUID()}.bin`;
+    const written = await driver.writeFile(key, fileOf(body), { contentType: 'application/octet-stream', metadata: { origin: 'test' } });
+    expect(written).toEqual({ size: body.length, sha256: createHash('sha256').update(body).digest('hex'), verification: 'store-checksum' });
+    expect((await driver.stat(key))?.metadata).toEqual({ origin: 'test' });
     await driver.delete(key);
   });
 
@@ -100,5 +107,45 @@ describe('S3 driver failures, as typed storage errors', () => {
     );
     expect(error).toBeInstanceOf(StorageError);
     expect(JSON.stringify({ message: error?.message, stack: error?.stack })).not.toContain(secret);
+  });
+});
+
+describe('S3 driver verification: the evidence comes from the store', () => {
+  const proxy = new TcpProxy(new URL(target.endpoint));
+  beforeAll(() => proxy.start());
+  afterAll(() => proxy.stop());
+  const throughProxy = () => new S3Driver(config({ endpoint: proxy.url }));
+  /** The proxy answers the driver's checksum probe itself with 200: a store that accepts a body not matching its signed SHA-256. */
+  const acceptAnyBody = () => proxy.inject(/^PUT \S*\.offload-checksum-check-/, { respond: 'HTTP/1.1 200 OK\r\nETag: "0"\r\nContent-Length: 0\r\n\r\n' });
+
+  it('asks the store once whether it refuses a body that does not match its checksum; this store does, so its word is the evidence', async () => {
+    const driver = throughProxy();
+    for (let i = 0; i < 2; i++) expect((await driver.writeFile(`uploads/${randomUUID()}.bin`, fileOf(randomBytes(1000)), { contentType: 'text/plain' })).verification).toBe('store-checksum');
+    expect(proxy.requests.filter((line) => line.includes('.offload-checksum-check-'))).toHaveLength(1);
+  });
+
+  it('reads every upload back from a store that accepts any body, and records it only when the bytes match', async () => {
+    acceptAnyBody();
+    const driver = throughProxy();
+    const name = randomUUID();
+    const body = randomBytes(6 * 1024 * 1024);
+    expect(await driver.writeFile(`uploads/${name}.bin`, fileOf(body), { contentType: 'application/octet-stream' })).toEqual({
+      size: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      verification: 'read-back',
+    });
+    expect(proxy.requests.filter((line) => line.startsWith('GET ') && line.includes(name))).toHaveLength(1);
+  });
+
+  it('fails a write as CHECKSUM_MISMATCH when the bytes read back differ from the file', async () => {
+    acceptAnyBody();
+    const driver = throughProxy();
+    const name = randomUUID();
+    proxy.inject(new RegExp(`^GET \\S*${name}`), { flipResponse: 1234 });
+    const error = await driver.writeFile(`uploads/${name}.bin`, fileOf(randomBytes(6 * 1024 * 1024)), { contentType: 'application/octet-stream' }).then(
+      () => null,
+      (e: StorageError) => e,
+    );
+    expect(error).toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/^Read back .* expected 6291456 bytes/) });
   });
 });

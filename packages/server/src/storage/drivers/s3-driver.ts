@@ -13,7 +13,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -64,7 +64,8 @@ export class S3Driver implements SignedUrlDriver {
       // per object and part, to save bandwidth only when a request is refused.
       expectContinueHeader: false,
       maxAttempts: config.maxAttempts ?? 3,
-      requestHandler: { connectionTimeout: config.connectionTimeoutMs ?? 5000, requestTimeout: config.requestTimeoutMs ?? 120_000 },
+      // Without throwOnRequestTimeout the handler only warns, and a stalled store holds an upload forever.
+      requestHandler: { connectionTimeout: config.connectionTimeoutMs ?? 5000, requestTimeout: config.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true },
     });
   }
 
@@ -82,7 +83,9 @@ export class S3Driver implements SignedUrlDriver {
       const written = before.size <= partSize ? await this.putFile(key, handle, before.size, partSize, options) : await this.multipartFile(key, handle, before.size, partSize, options);
       const after = await handle.stat();
       if (changed(before, after)) throw new FileChanged();
-      return written;
+      if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
+      await this.readBack(key, written);
+      return { ...written, verification: 'read-back' };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
@@ -95,57 +98,62 @@ export class S3Driver implements SignedUrlDriver {
     }
   }
 
-  /** One PUT: the file read once into a pooled buffer, hashed there; that hash also signs the body. */
-  private async putFile(key: string, handle: FileHandle, size: number, bufferSize: number, options: WriteOptions): Promise<WrittenFile> {
+  /** One PUT: the file read once into a pooled buffer and hashed there; that hash signs the body, so the store checks every byte. */
+  private async putFile(key: string, handle: FileHandle, size: number, bufferSize: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
     const pool = bufferPool(bufferSize);
     const buffer = pool.take();
-    try {
-      const body = await readExactly(handle, buffer, size, 0);
-      const sha256 = createHash('sha256').update(body).digest('hex');
-      await this.put(key, body, sha256, options);
-      return { size, sha256 };
-    } finally {
+    const body = await readExactly(handle, buffer, size, 0).catch((error) => {
       pool.give(buffer);
-    }
+      throw error;
+    });
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await this.sendVerified(key, () => this.put(key, body, sha256, options));
+    // Only after a response: a request that failed or timed out may still hold the buffer, which then goes to the garbage collector instead.
+    pool.give(buffer);
+    return { size, sha256 };
   }
 
   /**
-   * Multipart: a first pass hashes the file (the hash goes into the object's metadata, which is
-   * set when the upload starts), then `queueSize` parts at a time are read into pooled buffers
-   * and sent unsigned (TLS protects them in transit; the HEAD afterwards checks size and hash).
+   * Multipart, reading the file once: `queueSize` parts at a time are read into pooled buffers,
+   * in order, so the whole file's SHA-256 is computed from the very bytes that are sent. Each
+   * part is signed with its own SHA-256, which the store checks on receipt; completion names
+   * exactly the parts the store accepted (their ETags), and the object's size is checked after.
+   * The whole-file hash is known only at the end, so multipart objects carry no `sha256` metadata.
    */
-  private async multipartFile(key: string, handle: FileHandle, size: number, partSize: number, options: WriteOptions): Promise<WrittenFile> {
+  private async multipartFile(key: string, handle: FileHandle, size: number, partSize: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
     const pool = bufferPool(partSize);
-    const hash = createHash('sha256');
-    const first = pool.take();
-    try {
-      for (let position = 0; position < size; position += partSize) hash.update(await readExactly(handle, first, Math.min(partSize, size - position), position));
-    } finally {
-      pool.give(first);
-    }
-    const sha256 = hash.digest('hex');
+    const whole = createHash('sha256');
     const Bucket = this.config.bucket;
     const { UploadId } = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: options.contentType, CacheControl: options.cacheControl, Metadata: { ...options.metadata, sha256 } }),
+      new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: options.contentType, CacheControl: options.cacheControl, Metadata: options.metadata }),
     );
     const parts: CompletedPart[] = [];
     const count = Math.ceil(size / partSize);
     let next = 0;
     let failed = false;
+    // Reads are chained in part order: the whole-file hash sees the parts in order.
+    let reading: Promise<unknown> = Promise.resolve();
     const lane = async () => {
       while (!failed && next < count) {
         const index = next++;
         const buffer = pool.take();
         try {
-          const body = await readExactly(handle, buffer, Math.min(partSize, size - index * partSize), index * partSize);
-          const command = withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: index + 1, Body: body, ContentLength: body.length }), UNSIGNED_PAYLOAD);
-          const { ETag } = await this.client.send(command);
-          parts[index] = { PartNumber: index + 1, ETag };
+          const read = reading.then(async () => whole.update(await readExactly(handle, buffer, Math.min(partSize, size - index * partSize), index * partSize)));
+          reading = read;
+          await read;
+          const body = buffer.subarray(0, Math.min(partSize, size - index * partSize));
+          const partSha256 = createHash('sha256').update(body).digest('hex');
+          const PartNumber = index + 1;
+          const { ETag } = await this.sendVerified(key, () =>
+            this.client.send(withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }), partSha256)),
+          );
+          if (!ETag) throw new StorageError('UNKNOWN', 'write', this.where(key), `The store accepted part ${PartNumber} of ${this.where(key)} without an ETag, so the upload cannot be completed from verified parts`);
+          parts[index] = { PartNumber, ETag };
+          pool.give(buffer);
         } catch (error) {
+          // The buffer is not reused: a request that failed or timed out may still be writing it.
           failed = true;
           throw error;
-        } finally {
-          pool.give(buffer);
         }
       }
     };
@@ -155,8 +163,34 @@ export class S3Driver implements SignedUrlDriver {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => undefined);
       throw rejected.reason;
     }
-    await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
-    return { size, sha256 };
+    // Completion names each part by the ETag the store returned when it accepted (and checked) it: a part that differs fails with InvalidPart.
+    const completed = await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    const head = await this.client.send(new HeadObjectCommand({ Bucket, Key: key }));
+    const etag = head.ETag ?? completed.ETag ?? '';
+    const assembledFrom = /-(\d+)"?$/.exec(etag)?.[1];
+    if (head.ContentLength !== size || (assembledFrom && Number(assembledFrom) !== count)) {
+      throw new StorageError(
+        'CHECKSUM_MISMATCH',
+        'write',
+        this.where(key),
+        `The store assembled ${this.where(key)} as ${head.ContentLength} bytes${assembledFrom ? ` from ${assembledFrom} parts` : ''}, expected ${size} bytes from ${count} parts`,
+      );
+    }
+    return { size, sha256: whole.digest('hex') };
+  }
+
+  /**
+   * Sends a request whose body the store checks. A body rejected for not matching its checksum was
+   * damaged on the way: it is sent again (the bytes we hold are the ones we hashed), a few times.
+   */
+  private async sendVerified<T>(key: string, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!CHECKSUM_REJECTIONS.has(errorName(error)) || attempt >= CHECKSUM_RESENDS) throw this.wrap(error, 'write', key);
+      }
+    }
   }
 
   /** A PUT of an in-memory body whose SHA-256 is known: the SDK signs with it instead of hashing again, and the store checks it. */
@@ -172,6 +206,55 @@ export class S3Driver implements SignedUrlDriver {
     });
     // No ACL: ACL-disabled S3 buckets and R2 reject them.
     await this.client.send(withPayloadHash(command, sha256));
+  }
+
+  /**
+   * Whether this store refuses a body that does not match its signed SHA-256, asked of the store
+   * itself once per driver: a small PUT next to `near` that claims another body's hash. Stores that
+   * check (Amazon S3, MinIO, Ceph RGW: `XAmzContentSHA256Mismatch`) refuse it, and uploads count as
+   * verified on their word; one that accepts it verifies nothing, so its uploads are read back.
+   * Null when the store's answer said neither (an outage, a denial): not remembered, asked again.
+   */
+  async storeVerifiesChecksums(near: string): Promise<boolean | null> {
+    this.verifiesChecksums ??= this.askStoreToVerify(near).catch(() => null);
+    const answer = await this.verifiesChecksums;
+    if (answer === null) this.verifiesChecksums = undefined;
+    return answer;
+  }
+
+  private verifiesChecksums: Promise<boolean | null> | undefined;
+
+  private async askStoreToVerify(near: string): Promise<boolean | null> {
+    const probe = `${near.slice(0, near.lastIndexOf('/') + 1)}.offload-checksum-check-${randomUUID()}`;
+    const body = Buffer.from('Offload checks that this store verifies upload checksums.\n');
+    const otherSha256 = createHash('sha256').update('not this body').digest('hex');
+    try {
+      await this.put(probe, body, otherSha256, { contentType: 'text/plain', cacheControl: 'no-store' });
+    } catch (error) {
+      return CHECKSUM_REJECTIONS.has(errorName(error)) ? true : null;
+    }
+    await this.delete(probe).catch(() => undefined);
+    return false;
+  }
+
+  /** Downloads the object and compares size and SHA-256 with what was sent: the evidence where the store checks nothing. */
+  private async readBack(key: string, expected: { size: number; sha256: string }): Promise<void> {
+    const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }));
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of res.Body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    const sha256 = hash.digest('hex');
+    if (size !== expected.size || sha256 !== expected.sha256) {
+      throw new StorageError(
+        'CHECKSUM_MISMATCH',
+        'write',
+        this.where(key),
+        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`,
+      );
+    }
   }
 
   /** Small in-memory bodies (connection-test probes) in one request. */
@@ -259,6 +342,7 @@ export class S3Driver implements SignedUrlDriver {
       NOT_FOUND: `No object at ${where}`,
       INVALID_CONFIGURATION: `The storage settings are invalid: ${errorName(error)}`,
       INVALID_KEY: `Invalid object key ${JSON.stringify(key)}`,
+      CHECKSUM_MISMATCH: `The store rejected ${where} because the bytes it received did not match their checksum (${errorName(error)}), every time it was sent: something between here and ${endpoint} alters data`,
       UNKNOWN: `Could not ${operation} ${where}: ${errorName(error)}${httpStatus(error) ? ` (HTTP ${httpStatus(error)})` : ''}`,
     };
     return new StorageError(code, operation, where, messages[code], { cause: error });
@@ -268,11 +352,14 @@ export class S3Driver implements SignedUrlDriver {
 /** The configured part size, at least S3's 5 MiB minimum, grown (in whole MiB) when the file would need more than 10,000 parts. */
 export const partSizeFor = (fileSize: number, configured: number) => Math.max(5 * MiB, configured, Math.ceil(fileSize / 10_000 / MiB) * MiB);
 
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** How stores name a body that does not match the checksum it was sent with. */
+const CHECKSUM_REJECTIONS = new Set(['XAmzContentSHA256Mismatch', 'BadDigest', 'InvalidDigest']);
+/** Sends of one body before a checksum rejection fails the upload. */
+const CHECKSUM_RESENDS = 3;
 
 /**
  * Signs the request with this payload hash (x-amz-content-sha256) instead of letting the SDK
- * hash an in-memory body again: our own hash for a PUT, UNSIGNED-PAYLOAD for a part.
+ * hash an in-memory body again. SigV4 stores check the body against it on receipt.
  */
 function withPayloadHash<C extends { middlewareStack: { add: (...args: never[]) => void } }>(command: C, payloadHash: string): C {
   (command as unknown as PutObjectCommand).middlewareStack.add(
@@ -332,6 +419,7 @@ function classify(error: unknown): StorageErrorCode {
   const status = httpStatus(error);
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'AuthorizationHeaderMalformed', 'InvalidSecurity'].includes(name)) return 'INVALID_CREDENTIALS';
   if (name === 'NoSuchBucket') return 'BUCKET_NOT_FOUND';
+  if (CHECKSUM_REJECTIONS.has(name)) return 'CHECKSUM_MISMATCH';
   if (name === 'AccessDenied' || name === 'Forbidden' || name === 'AllAccessDisabled' || (status === 403 && !name.startsWith('Invalid'))) return 'ACCESS_DENIED';
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return 'NOT_FOUND';
   if (networkCode(error) || name === 'TimeoutError' || name === 'RequestTimeout') return 'ENDPOINT_UNREACHABLE';
