@@ -1,21 +1,19 @@
 import type { Server } from 'node:http';
 import { ensureFirstAdmin } from './auth/auth.service.js';
-import { boot, onShutdown } from './boot.js';
+import { compose, configFromEnvironment, onShutdown } from './composition.js';
 import { adminBuilt } from './config/config.js';
 import { createApp } from './http/app.js';
-import { createMetrics } from './offload/metrics.js';
 import { startOffloadWorker } from './offload/worker.js';
-import { SettingsCipher } from './storage/settings-cipher.js';
 import { VERSION } from './version.js';
 
 async function main() {
-  const { config, keys, logger, orm, databaseUrl, embedded } = await boot({ embeddedAllowed: true });
+  const runtime = await compose({ config: configFromEnvironment(), embeddedAllowed: true });
+  const { config, logger, orm } = runtime;
   const firstAdmin = await ensureFirstAdmin(orm.em.fork(), config.firstAdmin.email, config.firstAdmin.password);
   if (firstAdmin) logger.info({ email: firstAdmin.email }, 'first admin created');
 
-  const metrics = createMetrics(orm);
-  const app = await createApp({ config, orm, logger, keys, metrics });
-  const worker = config.offload.inProcess ? await startOffloadWorker({ orm, cipher: new SettingsCipher(keys), config, logger, metrics }, databaseUrl) : undefined;
+  const app = await createApp(runtime);
+  const worker = config.offload.inProcess ? await startOffloadWorker(runtime) : undefined;
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.express.listen(config.port, config.host, () => resolve(s)).once('error', reject);
@@ -23,7 +21,7 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
-  logger.info({ version: VERSION, port, database: embedded ? 'embedded' : 'external', resultsDir: config.resultsDir, worker: Boolean(worker) }, 'Offload is listening');
+  logger.info({ version: VERSION, port, database: config.databaseUrl ? 'external' : 'embedded', resultsDir: config.resultsDir, worker: Boolean(worker) }, 'Offload is listening');
   const lines = [
     `Offload ${VERSION} is running:`,
     `  Admin:       ${base}/app/admin${adminBuilt(config) ? '' : '  (not built: run pnpm build)'}`,
@@ -40,8 +38,7 @@ async function main() {
     server.close();
     await worker?.stop();
     await app.stop();
-    await orm.close();
-    await embedded?.stop();
+    await runtime.close();
   });
 }
 

@@ -8,15 +8,13 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { loadAppKeys } from '../src/config/app-key.js';
-import { loadConfig, type Config } from '../src/config/config.js';
-import { openDatabase, type MikroORM } from '../src/db/orm.js';
-import { createApp } from '../src/http/app.js';
-import { createMetrics } from '../src/offload/metrics.js';
-import { startOffloadWorker } from '../src/offload/worker.js';
-import { SettingsCipher } from '../src/storage/settings-cipher.js';
-import { createLogger } from '../src/logger.js';
 import { ensureFirstAdmin } from '../src/auth/auth.service.js';
+import { compose, type Runtime } from '../src/composition.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import type { MikroORM } from '../src/db/orm.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/logger.js';
+import { startOffloadWorker } from '../src/offload/worker.js';
 import { createTestDatabase } from './postgres.js';
 import { knownS3Secrets } from './s3.js';
 
@@ -54,6 +52,8 @@ export interface TestApp {
   url: string;
   config: Config;
   orm: MikroORM;
+  /** The app's composition root: its caches, drivers and per-request services. */
+  runtime: Runtime;
   logs: LogCapture;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Signs the test admin in; returns the headers that carry the session. */
@@ -73,12 +73,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, OFFLOAD_WORKER: 'false', ...env });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
-  const orm = await openDatabase(db.url, logger);
+  const runtime = await compose({ config, logger, embeddedAllowed: false });
+  const { orm } = runtime;
   await ensureFirstAdmin(orm.em.fork(), TEST_ADMIN.email, TEST_ADMIN.password);
-  const keys = loadAppKeys(config);
-  const metrics = createMetrics(orm);
-  const app = await createApp({ config, orm, logger, keys, metrics });
-  const worker = config.offload.inProcess ? await startOffloadWorker({ orm, cipher: new SettingsCipher(keys), config, logger, metrics }, db.url) : undefined;
+  const app = await createApp(runtime);
+  const worker = config.offload.inProcess ? await startOffloadWorker(runtime) : undefined;
   const server: Server = await new Promise((resolve) => {
     const s = app.express.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -110,6 +109,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     url,
     config,
     orm,
+    runtime,
     logs,
     graphql,
     adminHeaders,
@@ -132,7 +132,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       server.closeAllConnections();
       await worker?.stop();
       await app.stop();
-      await orm.close(true);
+      await runtime.close();
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

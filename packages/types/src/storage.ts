@@ -10,6 +10,10 @@ export const PROVIDER_KEYS = ['cloudflare-r2', 'amazon-s3', 'wasabi'] as const;
 export type ProviderKey = (typeof PROVIDER_KEYS)[number];
 export const isProviderKey = (value: string): value is ProviderKey => (PROVIDER_KEYS as readonly string[]).includes(value);
 
+/** Where a result can live: this server's results disk, or a provider's bucket. */
+export const STORAGE_KEYS = [LOCAL_STORAGE, ...PROVIDER_KEYS] as const;
+export type StorageKey = (typeof STORAGE_KEYS)[number];
+
 /** Every provider's settings, as stored (encrypted) and edited. Absent strings are ''. */
 export interface ProviderSettings {
   enabled: boolean;
@@ -47,7 +51,28 @@ export const EMPTY_SETTINGS: ProviderSettings = {
   endpoint: '',
 };
 
-export type Pricing = 'PAID' | 'FREE';
+export const PRICINGS = ['PAID', 'FREE'] as const;
+export type Pricing = (typeof PRICINGS)[number];
+
+/** What a plugin card's button does, given the license and purchases. */
+export const PLUGIN_ACTIONS = ['INSTALL', 'PURCHASE', 'UNINSTALL'] as const;
+export type PluginAction = (typeof PLUGIN_ACTIONS)[number];
+
+/** The steps of Test connection, in order. */
+export const CONNECTION_TEST_STEPS = ['CONFIGURATION', 'UPLOAD', 'READ_BACK', 'PUBLIC_URL', 'DELETE'] as const;
+export type ConnectionTestStep = (typeof CONNECTION_TEST_STEPS)[number];
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** The step that failed; null on success. */
+  step: ConnectionTestStep | null;
+  /** A storage error code (INVALID_CREDENTIALS, BUCKET_NOT_FOUND, …) or INCOMPLETE_CONFIGURATION. */
+  code: string | null;
+  message: string;
+  /** Problems that do not stop offloading but will bite later (e.g. the Public / CDN URL). */
+  warnings: string[];
+  durationMs: number;
+}
 
 export interface FieldSpec {
   name: SettingsField;

@@ -1,7 +1,7 @@
-import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import { ADMIN_ROLE, type Requirement } from '@offload/types';
 import type { Context } from '../graphql/context.js';
+import { RefusedError } from '../domain/errors.js';
 import { unauthenticated } from './auth.service.js';
 
 /**
@@ -17,8 +17,5 @@ export const authChecker: AuthChecker<Context, Requirement> = ({ context }, requ
   if (actor.kind === 'admin' || requirements.length === 0) return true;
   if (requirements.some((r) => r !== ADMIN_ROLE && actor.scopes.includes(r))) return true;
   const needed = requirements.filter((r) => r !== ADMIN_ROLE);
-  throw new GraphQLError(
-    needed.length ? `This API token needs the ${needed.join(' or ')} scope for this` : 'Only a signed-in admin can do this',
-    { extensions: { code: 'FORBIDDEN' } },
-  );
+  throw new RefusedError('FORBIDDEN', needed.length ? `This API token needs the ${needed.join(' or ')} scope for this` : 'Only a signed-in admin can do this');
 };

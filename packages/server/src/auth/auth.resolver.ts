@@ -1,9 +1,9 @@
 import type { CookieOptions } from 'express';
-import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ADMIN_ROLE } from '@offload/types';
+import { tooManyRequests } from '../domain/errors.js';
 import type { Context } from '../graphql/context.js';
-import { AuthService, SESSION_COOKIE } from './auth.service.js';
+import { SESSION_COOKIE } from './auth.service.js';
 import { AdminViewer, ApiTokenType, CreateApiTokenInput, CreatedApiToken } from './auth.types.js';
 
 const cookieOptions = (ctx: Context): CookieOptions => ({
@@ -25,11 +25,9 @@ export class AuthResolver {
     // Counted per client address, not per email: a per-email lock would let anyone lock the admin out.
     const key = `ip:${ctx.requestIp}`;
     const wait = ctx.rateLimits.signIn.retryAfter(key);
-    if (wait > 0) {
-      throw new GraphQLError(`Too many failed sign-ins. Try again in ${wait} seconds.`, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: wait } });
-    }
+    if (wait > 0) throw tooManyRequests('failed sign-ins', wait);
     try {
-      const { user, sessionToken, expiresAt } = await new AuthService(ctx.em).signIn(email, password);
+      const { user, sessionToken, expiresAt } = await ctx.auth.signIn(email, password);
       ctx.rateLimits.signIn.reset(key);
       ctx.res.cookie(SESSION_COOKIE, sessionToken, { ...cookieOptions(ctx), expires: expiresAt });
       ctx.logger.info({ adminId: user.id }, 'admin signed in');
@@ -43,7 +41,7 @@ export class AuthResolver {
 
   @Mutation(() => Boolean, { description: 'Ends this browser’s session. Safe to call when signed out.' })
   async signOut(@Ctx() ctx: Context): Promise<boolean> {
-    if (ctx.actor?.kind === 'admin') await new AuthService(ctx.em).signOut(ctx.actor.sessionTokenHash);
+    if (ctx.actor?.kind === 'admin') await ctx.auth.signOut(ctx.actor.sessionTokenHash);
     ctx.res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
     return true;
   }
@@ -51,13 +49,13 @@ export class AuthResolver {
   @Authorized(ADMIN_ROLE)
   @Query(() => [ApiTokenType], { description: 'Every platform API token, newest first, revoked ones included.' })
   apiTokens(@Ctx() ctx: Context): Promise<ApiTokenType[]> {
-    return new AuthService(ctx.em).listApiTokens();
+    return ctx.auth.listApiTokens();
   }
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => CreatedApiToken, { description: 'Creates a platform API token. The token is returned only this once.' })
   async createApiToken(@Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput, @Ctx() ctx: Context): Promise<CreatedApiToken> {
-    const created = await new AuthService(ctx.em).createApiToken(input.name, input.scopes);
+    const created = await ctx.auth.createApiToken(input.name, input.scopes);
     ctx.logger.info({ apiTokenId: created.apiToken.id, scopes: created.apiToken.scopes }, 'API token created');
     return created;
   }
@@ -65,7 +63,7 @@ export class AuthResolver {
   @Authorized(ADMIN_ROLE)
   @Mutation(() => ApiTokenType, { description: 'Revokes a token at once. Safe to repeat.' })
   async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiTokenType> {
-    const revoked = await new AuthService(ctx.em).revokeApiToken(id);
+    const revoked = await ctx.auth.revokeApiToken(id);
     ctx.logger.info({ apiTokenId: id }, 'API token revoked');
     return revoked;
   }

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { API_SCOPES, type ApiScope } from '@offload/types';
-import { GraphQLError } from 'graphql';
-import { NotFoundError, UserInputError } from '../graphql/errors.js';
-import { sharedCache } from '../db/shared-cache.js';
+import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
+import type { CacheReader } from '../db/shared-cache.js';
+import { ApiTokenRepository } from './api-token.repository.js';
 import { isUuid } from '../util/uuid.js';
 import type { Actor } from './actor.js';
 import { AdminSession } from './admin-session.entity.js';
@@ -25,14 +25,19 @@ const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$TH9jDOBn2YfyTpOa9Vx9FA$V47dxU
 
 export const hashPassword = (password: string) => hash(password);
 
-export function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
-}
+export const unauthenticated = (message: string) => new RefusedError('UNAUTHENTICATED', message);
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 export class AuthService {
-  constructor(private readonly em: EntityManager) {}
+  private readonly tokens: ApiTokenRepository;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cache: CacheReader,
+  ) {
+    this.tokens = new ApiTokenRepository(em);
+  }
 
   /** Checks the password and opens a session; the returned token goes into the cookie only. */
   async signIn(email: string, password: string): Promise<{ user: AdminUser; sessionToken: string; expiresAt: Date }> {
@@ -60,33 +65,24 @@ export class AuthService {
   /** The API token behind a bearer credential; an unknown or revoked one is refused outright. */
   async platformFromBearer(bearer: string): Promise<Actor> {
     const tokenHash = sha256(bearer);
-    const connection = this.em.getConnection();
     // Cached per process; revoking (or deleting) a token makes every process forget it at once.
-    const token = bearer.startsWith(TOKEN_PREFIX)
-      ? await sharedCache(this.em).read('api_token', tokenHash, async () => {
-          const rows = await connection.execute<{ id: string; name: string; scopes: ApiScope[]; last_used_at: string | null }[]>(
-            'select id, name, scopes, last_used_at from api_token where token_hash = ? and revoked_at is null',
-            [tokenHash],
-          );
-          return rows[0] ? { id: rows[0].id, name: rows[0].name, scopes: rows[0].scopes, lastUsedAt: rows[0].last_used_at ? new Date(rows[0].last_used_at) : null } : null;
-        })
-      : null;
+    const token = bearer.startsWith(TOKEN_PREFIX) ? await this.cache.read('api_token', tokenHash, () => this.tokens.findActiveByHash(tokenHash)) : null;
     if (!token) throw unauthenticated('The API token is invalid or has been revoked');
     // Best effort, outside the request's unit of work: a failed timestamp must not fail the call.
     // To the minute: a platform calling many times a second must not write (and lock) the same
     // row on every call.
     if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
       token.lastUsedAt = new Date();
-      void connection.execute('update "api_token" set "last_used_at" = now() where "id" = ?', [token.id]).catch(() => undefined);
+      void this.tokens.touch(token.id).catch(() => undefined);
     }
     return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes };
   }
 
   async createApiToken(name: string, scopes: ApiScope[]): Promise<{ apiToken: ApiToken; token: string }> {
     const trimmed = name.trim();
-    if (!trimmed) throw new UserInputError('name: give the token a name, e.g. the platform it is for', 'name');
-    if (trimmed.length > 100) throw new UserInputError('name: at most 100 characters', 'name');
-    if (!scopes.length) throw new UserInputError(`scopes: choose at least one of ${API_SCOPES.join(', ')}`, 'scopes');
+    if (!trimmed) throw new InvalidInputError('name: give the token a name, e.g. the platform it is for', 'name');
+    if (trimmed.length > 100) throw new InvalidInputError('name: at most 100 characters', 'name');
+    if (!scopes.length) throw new InvalidInputError(`scopes: choose at least one of ${API_SCOPES.join(', ')}`, 'scopes');
     const token = `${TOKEN_PREFIX}${newSecret()}`;
     const apiToken = this.em.create(ApiToken, {
       name: trimmed,
@@ -104,7 +100,7 @@ export class AuthService {
     if (!apiToken) throw new NotFoundError(`No API token with id ${id}`);
     apiToken.revokedAt ??= new Date();
     await this.em.flush();
-    sharedCache(this.em).invalidate('api_token'); // here at once; other processes hear it from the trigger
+    this.cache.invalidate('api_token'); // here at once; other processes hear it from the trigger
     return apiToken;
   }
 

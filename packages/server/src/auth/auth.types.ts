@@ -1,16 +1,7 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import type { ApiScope as ApiScopeValue } from '@offload/types';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { ApiScope } from '@offload/types';
+import { ApiScopeEnum } from '../graphql/enums.js';
 import { DateTime } from '../graphql/scalars.js';
-
-export const ApiScope = { CREATIVES_WRITE: 'creatives:write', CREATIVES_READ: 'creatives:read' } as const satisfies Record<string, ApiScopeValue>;
-registerEnumType(ApiScope, {
-  name: 'ApiScope',
-  description: 'What a platform API token may do.',
-  valuesConfig: {
-    CREATIVES_WRITE: { description: 'Finalize and delete creatives (creatives:write).' },
-    CREATIVES_READ: { description: 'Read creatives and their URLs (creatives:read).' },
-  },
-});
 
 @ObjectType({ description: 'The signed-in admin.' })
 export class AdminViewer {
@@ -32,8 +23,8 @@ export class ApiTokenType {
   @Field(() => String, { description: 'The first characters of the token, to tell tokens apart.' })
   prefix!: string;
 
-  @Field(() => [ApiScope])
-  scopes!: ApiScopeValue[];
+  @Field(() => [ApiScopeEnum])
+  scopes!: ApiScope[];
 
   @Field(() => DateTime)
   createdAt!: Date;
@@ -59,6 +50,6 @@ export class CreateApiTokenInput {
   @Field(() => String, { description: 'What the token is for, e.g. "Image Studio".' })
   name!: string;
 
-  @Field(() => [ApiScope])
-  scopes!: ApiScopeValue[];
+  @Field(() => [ApiScopeEnum])
+  scopes!: ApiScope[];
 }

@@ -1,49 +1,56 @@
 import { BigIntType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { OFFLOAD_STATUSES, STUDIOS, type OffloadStatus, type StorageKey, type Studio } from '@offload/types';
+import { JSONObjectResolver } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../graphql/enums.js';
+import { DateTime } from '../graphql/scalars.js';
 
-export const STUDIOS = ['IMAGE', 'VIDEO'] as const;
-export type Studio = (typeof STUDIOS)[number];
+export type { OffloadStatus, StorageKey, Studio } from '@offload/types';
 
-export const OFFLOAD_STATUSES = ['LOCAL', 'QUEUED', 'UPLOADING', 'OFFLOADED', 'FAILED'] as const;
-export type OffloadStatus = (typeof OFFLOAD_STATUSES)[number];
-
-/** Where a creative lives: the local results disk, or a provider's bucket. */
-export type CreativeLocation = 'local' | 'cloudflare-r2' | 'amazon-s3' | 'wasabi';
 
 /**
- * A finalized studio result. Its URL is never stored: it is built when read from the
- * location and object key, so a changed CDN domain fixes every URL at once.
+ * A finalized studio result: one declaration for the table row and the GraphQL type (the fields
+ * with @Field are the API; the lease and bookkeeping are not). Its URL is never stored: it is
+ * built when read from the location and object key, so a changed CDN domain fixes every URL.
  */
 @Entity({ tableName: 'creative' })
 @Index({ properties: ['createdAt', 'id'] })
+@ObjectType('CreativeType', { description: 'A finalized studio result and where it lives.' })
 export class Creative {
+  @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  /** Relative path on the results disk, e.g. images/gemini/<uuid>.png. */
+  @Field(() => String, { description: 'Relative path on the results disk.' })
   @Property({ type: 'string', length: 1024, unique: true })
   path!: string;
 
+  @Field(() => StudioEnum)
   @Enum({ items: () => STUDIOS })
   studio!: Studio;
 
+  @Field(() => String)
   @Property({ type: 'string', length: 255 })
   contentType!: string;
 
+  @Field(() => JSONObjectResolver)
   @Property({ type: 'json' })
   metadata: Record<string, unknown> = {};
 
+  @Field(() => Float, { description: 'Bytes.' })
   @Property({ type: new BigIntType('number') })
   size!: number;
 
-  /** Computed while offloading; also kept in the object's metadata. */
+  @Field(() => String, { nullable: true, description: 'Hex SHA-256 of the content, computed while offloading.' })
   @Property({ type: 'string', length: 64, nullable: true })
   sha256: string | null = null;
 
+  @Field(() => StorageKeyEnum, { description: 'Where it lives now: LOCAL or a provider.' })
   @Property({ type: 'string', length: 32 })
-  location: CreativeLocation = 'local';
+  location: StorageKey = 'local';
 
-  /** `<key prefix>/<path>` in the bucket, once offloaded. */
+  @Field(() => String, { nullable: true, description: 'The object key in the bucket, `<key prefix>/<path>`, once offloaded.' })
   @Property({ type: 'string', length: 1100, nullable: true })
   objectKey: string | null = null;
 
@@ -51,13 +58,15 @@ export class Creative {
   @Property({ type: 'string', length: 32, nullable: true })
   targetProvider: string | null = null;
 
+  @Field(() => OffloadStatusEnum)
   @Enum({ items: () => OFFLOAD_STATUSES })
   offloadStatus: OffloadStatus = 'LOCAL';
 
+  @Field(() => String, { nullable: true, description: 'Why the last offload attempt failed, or why it was not offloaded.' })
   @Property({ type: 'text', nullable: true })
   lastError: string | null = null;
 
-  /** The file is (still) on the local results disk. */
+  @Field(() => Boolean, { description: 'A copy is on this server’s results disk.' })
   @Property({ type: 'boolean' })
   localCopy = true;
 
@@ -65,6 +74,7 @@ export class Creative {
   @Property({ type: 'boolean', hidden: true })
   localDeletePending = false;
 
+  @Field(() => Int)
   @Property({ type: 'integer' })
   offloadAttempts = 0;
 
@@ -75,12 +85,15 @@ export class Creative {
   @Property({ type: 'datetime', nullable: true, hidden: true })
   leaseExpiresAt: Date | null = null;
 
+  @Field(() => DateTime)
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
+  @Field(() => DateTime)
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
+  @Field(() => DateTime, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   offloadedAt: Date | null = null;
 }

@@ -1,15 +1,16 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ROLE } from '@offload/types';
 import type { Context } from '../graphql/context.js';
-import { StorageKey } from '../storage/graphql/storage.types.js';
-import type { Creative, CreativeLocation, OffloadStatus as OffloadStatusValue, Studio as StudioValue } from './creative.entity.js';
+import type { StorageKey } from '@offload/types';
+import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../graphql/enums.js';
+import { Creative, type OffloadStatus, type Studio } from './creative.entity.js';
 import { encodeCursor } from './creative.service.js';
-import { CreativeConnection, CreativeType, FinalizeCreativeInput, OffloadStatus, Studio } from './creative.types.js';
+import { CreativeConnection, FinalizeCreativeInput } from './creative.types.js';
 
-@Resolver(() => CreativeType)
+@Resolver(() => Creative)
 export class CreativeResolver {
   @Authorized('creatives:write')
-  @Mutation(() => CreativeType, {
+  @Mutation(() => Creative, {
     description: 'Tells Offload a studio finished a result on the results disk. Returns at once; the upload (if a bucket is active) happens in the background and never makes this fail.',
   })
   async finalizeCreative(@Arg('input', () => FinalizeCreativeInput) input: FinalizeCreativeInput, @Ctx() ctx: Context): Promise<Creative> {
@@ -19,7 +20,7 @@ export class CreativeResolver {
   }
 
   @Authorized('creatives:read')
-  @Query(() => CreativeType, { nullable: true })
+  @Query(() => Creative, { nullable: true })
   creative(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Creative | null> {
     return ctx.creatives.get(id);
   }
@@ -30,14 +31,14 @@ export class CreativeResolver {
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { defaultValue: 50, description: 'At most 500.' }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Arg('location', () => StorageKey, { nullable: true }) location?: CreativeLocation | null,
-    @Arg('status', () => OffloadStatus, { nullable: true }) status?: OffloadStatusValue | null,
-    @Arg('studio', () => Studio, { nullable: true }) studio?: StudioValue | null,
+    @Arg('location', () => StorageKeyEnum, { nullable: true }) location?: StorageKey | null,
+    @Arg('status', () => OffloadStatusEnum, { nullable: true }) status?: OffloadStatus | null,
+    @Arg('studio', () => StudioEnum, { nullable: true }) studio?: Studio | null,
   ): Promise<CreativeConnection> {
     const page = await ctx.creatives.list({ first, after, location, status, studio });
     return {
-      nodes: page.nodes as CreativeType[],
-      edges: page.nodes.map((node) => ({ node: node as CreativeType, cursor: encodeCursor(node) })),
+      nodes: page.nodes,
+      edges: page.nodes.map((node) => ({ node, cursor: encodeCursor(node) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }
@@ -46,9 +47,9 @@ export class CreativeResolver {
   @Query(() => Int, { description: 'How many creatives match the filters.' })
   creativeCount(
     @Ctx() ctx: Context,
-    @Arg('location', () => StorageKey, { nullable: true }) location?: CreativeLocation | null,
-    @Arg('status', () => OffloadStatus, { nullable: true }) status?: OffloadStatusValue | null,
-    @Arg('studio', () => Studio, { nullable: true }) studio?: StudioValue | null,
+    @Arg('location', () => StorageKeyEnum, { nullable: true }) location?: StorageKey | null,
+    @Arg('status', () => OffloadStatusEnum, { nullable: true }) status?: OffloadStatus | null,
+    @Arg('studio', () => StudioEnum, { nullable: true }) studio?: Studio | null,
   ): Promise<number> {
     return ctx.creatives.count({ location, status, studio });
   }
@@ -62,7 +63,7 @@ export class CreativeResolver {
   }
 
   @Authorized(ADMIN_ROLE)
-  @Mutation(() => CreativeType, { description: 'Re-queues a FAILED offload for the storage that is effective now.' })
+  @Mutation(() => Creative, { description: 'Re-queues a FAILED offload for the storage that is effective now.' })
   async retryOffload(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Creative> {
     const creative = await ctx.creatives.retry(id);
     ctx.logger.info({ creativeId: id }, 'offload re-queued');

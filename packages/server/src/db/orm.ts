@@ -1,10 +1,9 @@
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { runMigrations } from 'graphile-worker';
-import { queueLogger } from '../offload/queue-logger.js';
+import { queueLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { migrationsList } from './migrations/index.js';
-import { registerSharedCache, SharedCache } from './shared-cache.js';
 import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
 import { ApiToken } from '../auth/api-token.entity.js';
@@ -29,23 +28,12 @@ export function ormConfig(clientUrl: string, logger?: Logger) {
   });
 }
 
-/**
- * Connects, applies every pending migration (ours, then the job queue's) before anything serves,
- * and starts the process's settings and token cache (see SharedCache).
- */
+/** Connects and applies every pending migration (ours, then the job queue's) before anything serves. */
 export async function openDatabase(clientUrl: string, logger: Logger): Promise<MikroORM> {
   const orm = await MikroORM.init(ormConfig(clientUrl, logger));
   const applied = await orm.getMigrator().up();
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   await runMigrations({ connectionString: clientUrl, logger: queueLogger(logger) });
-  const cache = new SharedCache(clientUrl, logger);
-  await cache.start();
-  registerSharedCache(orm.em, cache);
-  const close = orm.close.bind(orm);
-  orm.close = async (force?: boolean) => {
-    await cache.stop();
-    return close(force);
-  };
   return orm;
 }
 

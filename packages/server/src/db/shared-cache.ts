@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
@@ -84,16 +83,8 @@ export class SharedCache {
   }
 }
 
-const caches = new WeakMap<object, SharedCache>();
+/** What services use of the cache. */
+export type CacheReader = Pick<SharedCache, 'read' | 'invalidate'>;
 
-/** Registers the cache of one database (one ORM): every EntityManager forked from it finds it. */
-export function registerSharedCache(em: EntityManager, cache: SharedCache): void {
-  caches.set(em.config, cache);
-}
-
-/** The cache of this EntityManager's database; one that caches nothing when none is registered. */
-export function sharedCache(em: EntityManager): Pick<SharedCache, 'read' | 'invalidate'> {
-  return caches.get(em.config) ?? uncached;
-}
-
-const uncached: Pick<SharedCache, 'read' | 'invalidate'> = { read: (_t, _k, load) => load(), invalidate: () => undefined };
+/** A cache that caches nothing: every read goes to the database. */
+export const UNCACHED: CacheReader = { read: (_t, _k, load) => load(), invalidate: () => undefined };

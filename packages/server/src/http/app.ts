@@ -6,30 +6,16 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { AppKeys } from '../config/app-key.js';
-import { adminBuilt, type Config } from '../config/config.js';
-import { SettingsCipher } from '../storage/settings-cipher.js';
-import { StorageSettingsService } from '../storage/storage-settings.service.js';
-import { CreativeService } from '../creatives/creative.service.js';
-import type { MikroORM } from '../db/orm.js';
-import type { Logger } from '../logger.js';
+import type { Runtime } from '../composition.js';
+import { adminBuilt } from '../config/config.js';
 import type { Context } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
+import { formatError, toGraphQLError } from '../graphql/errors.js';
 import { buildGraphqlSchema } from '../graphql/schema.js';
 import { resolveActor } from '../auth/resolve-actor.js';
-import type { Metrics } from '../offload/metrics.js';
-import { creativeRoutes, metricsRoute } from './creative-routes.js';
+import { creativeRoutes } from './creative-routes.js';
 import { healthHandler } from './health.js';
 import { insideResults } from './inside-results.js';
-import { RateLimiter } from './rate-limit.js';
-
-export interface AppDeps {
-  config: Config;
-  orm: MikroORM;
-  logger: Logger;
-  keys: AppKeys;
-  metrics: Metrics;
-}
+import { metricsRoute } from './metrics-route.js';
 
 export interface App {
   express: Express;
@@ -38,8 +24,8 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export async function createApp({ config, orm, logger, keys, metrics }: AppDeps): Promise<App> {
-  const cipher = new SettingsCipher(keys);
+export async function createApp(runtime: Runtime): Promise<App> {
+  const { config, orm, logger, metrics, rateLimits } = runtime;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -59,13 +45,12 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
 
   app.get('/healthz', healthHandler(orm));
   app.use(metricsRoute(config, metrics));
-  app.use(creativeRoutes({ config, orm, cipher }));
+  app.use(creativeRoutes(runtime));
 
   // Local results: ETag, Last-Modified and Range (206) come from serve-static, once the
   // path is known to stay inside the results folder with symlinks resolved.
-  app.use('/results', insideResults(config.resultsDir), express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }));
+  app.use('/results', insideResults(runtime.results), express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }));
 
-  const rateLimits = { signIn: new RateLimiter(10, 15 * 60 * 1000), connectionTest: new RateLimiter(30, 60 * 1000) };
   // Depth, cost, alias, directive and token limits; no batched requests; no field suggestions
   // when introspection is off (they would leak the schema anyway).
   const armor = new ApolloArmor({
@@ -94,21 +79,19 @@ export async function createApp({ config, orm, logger, keys, metrics }: AppDeps)
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const em = orm.em.fork();
-        const storageSettings = new StorageSettingsService(em, cipher, config.license);
+      context: async ({ req, res }): Promise<Context> => {
+        const scope = runtime.scope();
         return {
+          ...scope,
           requestId: String(req.id),
           config,
-          em,
           logger: req.log,
-          actor: await resolveActor(em, req),
+          actor: await resolveActor(scope.auth, req).catch((error: unknown) => Promise.reject(toGraphQLError(error))),
           req,
           res,
           requestIp: req.ip ?? 'unknown',
           rateLimits,
-          storageSettings,
-          creatives: new CreativeService(em, storageSettings, config),
+          drivers: runtime.drivers,
         };
       },
     }),

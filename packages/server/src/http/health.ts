@@ -8,11 +8,8 @@ export function healthHandler(orm: MikroORM): RequestHandler {
   return async (_req, res) => {
     const started = performance.now();
     let error: string | undefined;
-    try {
-      await orm.em.getConnection().execute('select 1');
-    } catch (e) {
-      error = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    }
+    const check = await orm.checkConnection();
+    if (!check.ok) error = check.reason.split('\n')[0];
     const report: HealthReport = {
       status: error ? 'error' : 'ok',
       version: VERSION,

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics for one process, served at /metrics. */
@@ -15,6 +14,7 @@ export class Metrics {
   });
   readonly queueDepth: Gauge;
 
+  /** `queueDepth` is read at scrape time. */
   constructor(queueDepth: () => Promise<{ status: string; count: number }[]>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'offload_process_' });
     this.queueDepth = new Gauge({
@@ -28,14 +28,4 @@ export class Metrics {
       },
     });
   }
-}
-
-/** Metrics whose queue depth is read from the creative table at scrape time. */
-export function createMetrics(orm: MikroORM): Metrics {
-  return new Metrics(
-    async () =>
-      (await orm.em
-        .getConnection()
-        .execute(`select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`)) as { status: string; count: number }[],
-  );
 }

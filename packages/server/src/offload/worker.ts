@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
-import { isUuid } from '../util/uuid.js';
-import { finishPendingLocalDeletes, offloadCreative, OFFLOAD_TASK, requeueOrphans, type OffloadDeps } from './offload.job.js';
-import { queueLogger } from './queue-logger.js';
+import { queueLogger } from '../logger.js';
+import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
+import { creativeIdOf, OFFLOAD_TASK } from './offload-queue.js';
+import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 
 export interface OffloadWorker {
   stop(): Promise<void>;
@@ -15,9 +16,9 @@ export interface OffloadWorker {
  * and the jobs of a worker whose heartbeat stopped (a crash, a SIGKILL) are unlocked for the
  * others instead of staying locked for the queue's four hours.
  */
-export async function startOffloadWorker(deps: OffloadDeps, databaseUrl: string): Promise<OffloadWorker> {
-  const { config, logger } = deps;
-  const db = deps.orm.em.getConnection();
+export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: string }): Promise<OffloadWorker> {
+  const { config, logger, databaseUrl } = deps;
+  const heartbeats = new WorkerHeartbeatsRepository(deps.scope().em);
   const leaseSeconds = config.offload.leaseSeconds;
   // graphile-worker locks jobs in the name of the worker pool, so the pool is what heartbeats.
   const workerIds = new Set<string>();
@@ -39,8 +40,8 @@ export async function startOffloadWorker(deps: OffloadDeps, databaseUrl: string)
     events,
     taskList: {
       [OFFLOAD_TASK]: async (payload) => {
-        const creativeId = (payload as { creativeId?: unknown })?.creativeId;
-        if (typeof creativeId !== 'string' || !isUuid(creativeId)) {
+        const creativeId = creativeIdOf(payload);
+        if (!creativeId) {
           logger.error({ payload }, 'offload job without a valid creative id: dropped');
           return;
         }
@@ -50,19 +51,14 @@ export async function startOffloadWorker(deps: OffloadDeps, databaseUrl: string)
   });
 
   const tick = async () => {
-    if (workerIds.size) {
-      await db.execute(
-        // Ids as one JSON parameter: the query builder would spread an array into many.
-        `insert into offload_worker (worker_id, heartbeat_at) select value, now() from json_array_elements_text(?::json) on conflict (worker_id) do update set heartbeat_at = now()`,
-        [JSON.stringify([...workerIds])],
-      );
-    }
-    const dead = (await db.execute(`delete from offload_worker where heartbeat_at < now() - (? * interval '1 second') returning worker_id`, [leaseSeconds])) as { worker_id: string }[];
+    if (workerIds.size) await heartbeats.beat([...workerIds]);
+    const dead = await heartbeats.removeSilent(leaseSeconds);
     if (dead.length) {
-      await utils.forceUnlockWorkers(dead.map((d) => d.worker_id));
-      logger.warn({ workers: dead.map((d) => d.worker_id) }, 'released the jobs of offload workers that stopped heartbeating');
+      await utils.forceUnlockWorkers(dead);
+      logger.warn({ workers: dead }, 'released the jobs of offload workers that stopped heartbeating');
     }
-    const requeued = await requeueOrphans(deps);
+    // A safety net for creatives waiting on a job that no longer exists or can no longer run.
+    const requeued = await deps.scope().creativeRepository.requeueOrphans(leaseSeconds * 2);
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
@@ -77,7 +73,7 @@ export async function startOffloadWorker(deps: OffloadDeps, databaseUrl: string)
       clearInterval(timer);
       const ours = [...workerIds];
       await runner.stop();
-      if (ours.length) await db.execute(`delete from offload_worker where worker_id in (select value from json_array_elements_text(?::json))`, [JSON.stringify(ours)]).catch(() => undefined);
+      if (ours.length) await heartbeats.remove(ours).catch(() => undefined);
       await utils.release();
       await pgPool.end();
     },

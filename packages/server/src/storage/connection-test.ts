@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { describeMissing } from '@offload/types';
+import { describeMissing, type ConnectionTestResult } from '@offload/types';
 import { StorageError } from './errors.js';
 import { objectKey } from './keys.js';
-import { providerDriver } from './provider-driver.js';
+import type { ProviderDrivers } from './provider-driver.js';
 import type { ProviderState } from './storage-settings.service.js';
 
-export type ConnectionTestStep = 'CONFIGURATION' | 'UPLOAD' | 'READ_BACK' | 'PUBLIC_URL' | 'DELETE';
-
-export interface ConnectionTestResult {
-  ok: boolean;
-  /** The step that failed; null on success. */
-  step: ConnectionTestStep | null;
-  /** A StorageError code (INVALID_CREDENTIALS, BUCKET_NOT_FOUND, …) or INCOMPLETE_CONFIGURATION. */
-  code: string | null;
-  message: string;
-  /** Problems that do not stop offloading but will bite later (e.g. the Public / CDN URL). */
-  warnings: string[];
-  durationMs: number;
-}
 
 export const READ_BACK_FAILED = 'Upload succeeded but the object could not be read back';
 
@@ -45,7 +32,7 @@ async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: numbe
  * Uploads a tiny probe, reads it back and compares bytes, checks it through the Public / CDN
  * URL, and deletes it — never leaving it behind when delete is allowed.
  */
-export async function testConnection(state: ProviderState, options: { publicUrlTimeoutMs?: number } = {}): Promise<ConnectionTestResult> {
+export async function testConnection(state: ProviderState, drivers: ProviderDrivers, options: { publicUrlTimeoutMs?: number } = {}): Promise<ConnectionTestResult> {
   const started = performance.now();
   const done = (result: Omit<ConnectionTestResult, 'durationMs'>): ConnectionTestResult => ({ ...result, durationMs: Math.round(performance.now() - started) });
   const { settings, spec } = state;
@@ -58,7 +45,7 @@ export async function testConnection(state: ProviderState, options: { publicUrlT
   }
 
   // Fail fast: one attempt, short timeouts; the admin is waiting on a spinner.
-  const driver = providerDriver(state.key, settings, { maxAttempts: 1, connectionTimeoutMs: 5000, requestTimeoutMs: 20_000 });
+  const driver = drivers.for(state.key, settings, { maxAttempts: 1, connectionTimeoutMs: 5000, requestTimeoutMs: 20_000 });
   const key = objectKey(settings.keyPrefix, `.offload/connection-test/${randomUUID()}.txt`);
   const body = Buffer.from(`Offload connection test for ${spec.label}, ${new Date().toISOString()}\n`);
   const warnings: string[] = [];

@@ -8,17 +8,19 @@ import {
   missingFields,
   normalizeKeyPrefix,
   validateSettings,
+  type PluginAction,
   type ProviderKey,
   type ProviderSettings,
   type ProviderSpec,
   type SettingsField,
+  type StorageKey,
 } from '@offload/types';
 import type { Config } from '../config/config.js';
-import { sharedCache } from '../db/shared-cache.js';
-import { DomainError, UserInputError } from '../graphql/errors.js';
+import type { CacheReader } from '../db/shared-cache.js';
+import { SettingsRepository } from './settings.repository.js';
+import { InvalidInputError, RefusedError } from '../domain/errors.js';
 import { SettingsCipher, SettingsDecryptError } from './settings-cipher.js';
 
-export type StorageKey = typeof LOCAL_STORAGE | ProviderKey;
 
 /** Everything known about one provider right now. */
 export interface ProviderState {
@@ -46,7 +48,6 @@ export interface DefaultStorage {
   fallbackReason: string | null;
 }
 
-export type PluginAction = 'INSTALL' | 'PURCHASE' | 'UNINSTALL';
 
 interface PluginRecord {
   installed: boolean;
@@ -78,26 +79,26 @@ export class StorageSettingsService {
   /** Decrypted once per instance: a listing of 500 creatives decrypts each provider once. */
   private readonly states = new Map<ProviderKey, Promise<ProviderState>>();
 
+  private readonly repository: SettingsRepository;
+
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager,
     private readonly cipher: SettingsCipher,
     private readonly license: Config['license'],
-  ) {}
+    private readonly cache: CacheReader,
+  ) {
+    this.repository = new SettingsRepository(em);
+  }
 
   /** Every entry's value (shared by the requests of this process: never modify one). */
   private entries(): Promise<ReadonlyMap<string, unknown>> {
-    this.rows ??= sharedCache(this.em)
-      .read('setting', 'all', async () => new Map((await this.em.getConnection().execute<{ key: string; value: unknown }[]>('select key, value from setting')).map((row) => [row.key, row.value])))
-      .then((rows) => rows!);
+    this.rows ??= this.cache.read('setting', 'all', () => this.repository.all()).then((rows) => rows!);
     return this.rows;
   }
 
   private async put(key: string, value: unknown): Promise<void> {
-    await this.em.getConnection().execute(`insert into setting (key, value, updated_at) values (?, ?::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`, [
-      key,
-      JSON.stringify(value),
-    ]);
-    sharedCache(this.em).invalidate('setting');
+    await this.repository.put(key, value);
+    this.cache.invalidate('setting');
     this.rows = undefined;
     this.states.clear();
   }
@@ -152,15 +153,15 @@ export class StorageSettingsService {
    */
   async saveProvider(key: ProviderKey, input: Partial<ProviderSettings>): Promise<ProviderState> {
     const current = await this.provider(key);
-    if (!current.installed) throw new DomainError('PLUGIN_NOT_INSTALLED', `Install the ${current.spec.pluginName} plugin before configuring it`);
+    if (!current.installed) throw new RefusedError('PLUGIN_NOT_INSTALLED', `Install the ${current.spec.pluginName} plugin before configuring it`);
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as Partial<ProviderSettings>;
     if (!given.secretAccessKey?.trim()) delete given.secretAccessKey;
     const next = clean({ ...current.settings, ...given });
     const problems = validateSettings(key, next);
-    if (problems.length) throw UserInputError.fromProblems(problems);
+    if (problems.length) throw InvalidInputError.fromProblems(problems);
     const missing = missingFields(key, next);
     if (next.enabled && missing.length) {
-      throw new UserInputError(`${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`, missing[0], missing.map((field) => ({ field, message: 'required to enable' })));
+      throw new InvalidInputError(`${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`, missing[0], missing.map((field) => ({ field, message: 'required to enable' })));
     }
     await this.put(providerEntry(key), this.cipher.encrypt(next, providerEntry(key)));
     return this.provider(key);
@@ -186,7 +187,7 @@ export class StorageSettingsService {
   async setDefaultStorage(key: StorageKey): Promise<DefaultStorage> {
     if (key !== LOCAL_STORAGE) {
       const state = await this.provider(key);
-      if (!state.selectable) throw new UserInputError(`${state.spec.label} cannot be the Default Storage: ${state.problem}`, 'provider');
+      if (!state.selectable) throw new InvalidInputError(`${state.spec.label} cannot be the Default Storage: ${state.problem}`, 'provider');
     }
     await this.put(DEFAULT_ENTRY, { provider: key });
     return this.defaultStorage();
@@ -212,7 +213,7 @@ export class StorageSettingsService {
     const state = await this.provider(key);
     if (state.installed) return state;
     if (!this.mayInstall(state)) {
-      throw new DomainError(
+      throw new RefusedError(
         'PURCHASE_REQUIRED',
         `This plugin is free only for Extended License holders. Purchase ${state.spec.pluginName} (or upgrade your license) to install it.`,
       );

@@ -21,11 +21,13 @@ export class BufferPool {
   }
 }
 
-const pools = new Map<number, BufferPool>();
+/** Pools by buffer size, shared by the drivers that hold this (one per process, owned by ProviderDrivers). */
+export class BufferPools {
+  private readonly pools = new Map<number, BufferPool>();
 
-/** The process-wide pool of buffers of this size. */
-export function bufferPool(size: number): BufferPool {
-  let pool = pools.get(size);
-  if (!pool) pools.set(size, (pool = new BufferPool(size, 8)));
-  return pool;
+  of(size: number): BufferPool {
+    let pool = this.pools.get(size);
+    if (!pool) this.pools.set(size, (pool = new BufferPool(size, 8)));
+    return pool;
+  }
 }

@@ -19,7 +19,7 @@ import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StorageError, type StorageErrorCode, type StorageOperation } from '../errors.js';
 import { assertKey, publicObjectUrl } from '../keys.js';
-import { bufferPool } from './buffer-pool.js';
+import { BufferPools } from './buffer-pool.js';
 import type { ObjectStat, SignedUrlDriver, WriteOptions, WrittenFile } from './driver.js';
 
 export interface S3DriverConfig {
@@ -50,7 +50,10 @@ const MiB = 1024 * 1024;
 export class S3Driver implements SignedUrlDriver {
   readonly client: S3Client;
 
-  constructor(readonly config: S3DriverConfig) {
+  constructor(
+    readonly config: S3DriverConfig,
+    private readonly pools = new BufferPools(),
+  ) {
     this.client = new S3Client({
       endpoint: config.endpoint,
       region: config.region,
@@ -100,7 +103,7 @@ export class S3Driver implements SignedUrlDriver {
 
   /** One PUT: the file read once into a pooled buffer and hashed there; that hash signs the body, so the store checks every byte. */
   private async putFile(key: string, handle: FileHandle, size: number, bufferSize: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
-    const pool = bufferPool(bufferSize);
+    const pool = this.pools.of(bufferSize);
     const buffer = pool.take();
     const body = await readExactly(handle, buffer, size, 0).catch((error) => {
       pool.give(buffer);
@@ -121,7 +124,7 @@ export class S3Driver implements SignedUrlDriver {
    * The whole-file hash is known only at the end, so multipart objects carry no `sha256` metadata.
    */
   private async multipartFile(key: string, handle: FileHandle, size: number, partSize: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
-    const pool = bufferPool(partSize);
+    const pool = this.pools.of(partSize);
     const whole = createHash('sha256');
     const Bucket = this.config.bucket;
     const { UploadId } = await this.client.send(

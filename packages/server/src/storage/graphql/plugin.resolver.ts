@@ -1,8 +1,9 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { ADMIN_ROLE, PROVIDER_KEYS, type ProviderKey as ProviderKeyValue } from '@offload/types';
+import { ADMIN_ROLE, PROVIDER_KEYS, type ProviderKey } from '@offload/types';
 import type { Context } from '../../graphql/context.js';
 import type { ProviderState, StorageSettingsService } from '../storage-settings.service.js';
-import { Plugin, ProviderKey } from './storage.types.js';
+import { ProviderKeyEnum } from '../../graphql/enums.js';
+import { Plugin } from './storage.types.js';
 
 const toPlugin = (service: StorageSettingsService, state: ProviderState): Plugin => ({
   key: state.key,
@@ -29,7 +30,7 @@ export class PluginResolver {
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => Plugin, { description: 'Installs a plugin the license allows or that was purchased. Nothing is offloaded until it is configured, enabled and selected.' })
-  async installPlugin(@Arg('key', () => ProviderKey) key: ProviderKeyValue, @Ctx() ctx: Context): Promise<Plugin> {
+  async installPlugin(@Arg('key', () => ProviderKeyEnum) key: ProviderKey, @Ctx() ctx: Context): Promise<Plugin> {
     const state = await ctx.storageSettings.installPlugin(key);
     ctx.logger.info({ plugin: key }, 'plugin installed');
     return toPlugin(ctx.storageSettings, state);
@@ -37,7 +38,7 @@ export class PluginResolver {
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => Plugin, { description: 'New results fall back to local storage; settings are kept, and offloaded results keep serving.' })
-  async uninstallPlugin(@Arg('key', () => ProviderKey) key: ProviderKeyValue, @Ctx() ctx: Context): Promise<Plugin> {
+  async uninstallPlugin(@Arg('key', () => ProviderKeyEnum) key: ProviderKey, @Ctx() ctx: Context): Promise<Plugin> {
     const state = await ctx.storageSettings.uninstallPlugin(key);
     ctx.logger.info({ plugin: key }, 'plugin uninstalled');
     return toPlugin(ctx.storageSettings, state);
@@ -45,7 +46,7 @@ export class PluginResolver {
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => Plugin, { description: 'Records that the checkout for a paid plugin completed, so it can be installed.' })
-  async recordPluginPurchase(@Arg('key', () => ProviderKey) key: ProviderKeyValue, @Ctx() ctx: Context): Promise<Plugin> {
+  async recordPluginPurchase(@Arg('key', () => ProviderKeyEnum) key: ProviderKey, @Ctx() ctx: Context): Promise<Plugin> {
     const state = await ctx.storageSettings.recordPurchase(key);
     ctx.logger.info({ plugin: key }, 'plugin purchase recorded');
     return toPlugin(ctx.storageSettings, state);

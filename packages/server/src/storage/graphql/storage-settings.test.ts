@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../../../test/harness.js';
 import { configureR2, R2_FIELDS } from '../../../test/storage-fixtures.js';
 import { loadAppKeys } from '../../config/app-key.js';
 import { SettingsCipher } from '../settings-cipher.js';
+import { UNCACHED } from '../../db/shared-cache.js';
 import { StorageSettingsService } from '../storage-settings.service.js';
 
 const CANARY = 'canary-Secret-7f3a9c1e5b2d4680ABCDEF';
@@ -127,13 +128,13 @@ describe('Default Storage', () => {
   it('falls back to local when the settings can no longer be decrypted, and accepts the old key as a previous key', async () => {
     const em = app.orm.em.fork();
     const otherKey = { current: randomBytes(32), previous: [] };
-    const lost = new StorageSettingsService(em, new SettingsCipher(otherKey), app.config.license);
+    const lost = new StorageSettingsService(em, new SettingsCipher(otherKey), app.config.license, UNCACHED);
     expect(await lost.defaultStorage()).toMatchObject({ selected: 'cloudflare-r2', effective: 'local' });
     expect((await lost.defaultStorage()).fallbackReason).toMatch(/can no longer be decrypted with the current APP_KEY/);
     expect(await lost.options()).toEqual(['local']);
 
     const real = loadAppKeys(app.config).current;
-    const rotated = new StorageSettingsService(app.orm.em.fork(), new SettingsCipher({ current: randomBytes(32), previous: [real] }), app.config.license);
+    const rotated = new StorageSettingsService(app.orm.em.fork(), new SettingsCipher({ current: randomBytes(32), previous: [real] }), app.config.license, UNCACHED);
     expect((await rotated.defaultStorage()).effective).toBe('cloudflare-r2');
   });
 

@@ -5,14 +5,15 @@ import {
   LOCAL_STORAGE_LABEL,
   PROVIDERS,
   effectiveEndpoint,
-  type ProviderKey as ProviderKeyValue,
+  type ProviderKey,
   type ProviderSettings,
+  type StorageKey,
 } from '@offload/types';
-import { GraphQLError } from 'graphql';
 import type { Context } from '../../graphql/context.js';
-import { UserInputError } from '../../graphql/errors.js';
+import { InvalidInputError, tooManyRequests } from '../../domain/errors.js';
 import { testConnection } from '../connection-test.js';
-import type { DefaultStorage, ProviderState, StorageKey as StorageKeyValue } from '../storage-settings.service.js';
+import type { DefaultStorage, ProviderState } from '../storage-settings.service.js';
+import { ProviderKeyEnum, StorageKeyEnum } from '../../graphql/enums.js';
 import {
   AmazonS3Settings,
   AmazonS3SettingsInput,
@@ -20,16 +21,14 @@ import {
   CloudflareR2SettingsInput,
   ConnectionTestResult,
   DefaultStorageState,
-  ProviderKey,
-  StorageKey,
   StorageOption,
   StorageProvider,
   WasabiSettings,
   WasabiSettingsInput,
 } from './storage.types.js';
 
-const label = (key: StorageKeyValue) => (key === LOCAL_STORAGE ? LOCAL_STORAGE_LABEL : PROVIDERS[key].label);
-const option = (key: StorageKeyValue): StorageOption => ({ key, label: label(key) });
+const label = (key: StorageKey) => (key === LOCAL_STORAGE ? LOCAL_STORAGE_LABEL : PROVIDERS[key].label);
+const option = (key: StorageKey): StorageOption => ({ key, label: label(key) });
 
 function common(state: ProviderState) {
   const s = state.settings;
@@ -130,7 +129,7 @@ export class StorageResolver {
     description: 'Saves the given settings first (if any), then uploads a probe object, reads it back, checks it through the Public / CDN URL and deletes it.',
   })
   async testStorageConnection(
-    @Arg('provider', () => ProviderKey) provider: ProviderKeyValue,
+    @Arg('provider', () => ProviderKeyEnum) provider: ProviderKey,
     @Ctx() ctx: Context,
     @Arg('cloudflareR2', () => CloudflareR2SettingsInput, { nullable: true }) cloudflareR2?: CloudflareR2SettingsInput,
     @Arg('amazonS3', () => AmazonS3SettingsInput, { nullable: true }) amazonS3?: AmazonS3SettingsInput,
@@ -138,14 +137,14 @@ export class StorageResolver {
   ): Promise<ConnectionTestResult> {
     const given = { 'cloudflare-r2': cloudflareR2, 'amazon-s3': amazonS3, wasabi };
     const mismatched = Object.entries(given).find(([key, value]) => value && key !== provider);
-    if (mismatched) throw new UserInputError(`Settings for ${mismatched[0]} were given, but the test is for ${provider}`, 'provider');
+    if (mismatched) throw new InvalidInputError(`Settings for ${mismatched[0]} were given, but the test is for ${provider}`, 'provider');
     const wait = ctx.rateLimits.connectionTest.retryAfter(ctx.requestIp);
-    if (wait > 0) throw new GraphQLError(`Too many connection tests. Try again in ${wait} seconds.`, { extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: wait } });
+    if (wait > 0) throw tooManyRequests('connection tests', wait);
     ctx.rateLimits.connectionTest.hit(ctx.requestIp);
     const input = given[provider];
     const state = input ? await this.save(ctx, provider, input) : await ctx.storageSettings.provider(provider);
-    if (!state.installed) throw new UserInputError(`Install the ${state.spec.pluginName} plugin first`, 'provider');
-    const result = await testConnection(state);
+    if (!state.installed) throw new InvalidInputError(`Install the ${state.spec.pluginName} plugin first`, 'provider');
+    const result = await testConnection(state, ctx.drivers);
     ctx.logger.info({ provider, ok: result.ok, step: result.step, code: result.code, durationMs: result.durationMs }, 'storage connection tested');
     return result;
   }
@@ -164,13 +163,13 @@ export class StorageResolver {
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => DefaultStorageState, { description: 'Makes a storage authoritative for new results only; nothing already stored moves.' })
-  async setDefaultStorage(@Arg('storage', () => StorageKey) storage: StorageKeyValue, @Ctx() ctx: Context): Promise<DefaultStorageState> {
+  async setDefaultStorage(@Arg('storage', () => StorageKeyEnum) storage: StorageKey, @Ctx() ctx: Context): Promise<DefaultStorageState> {
     const result = defaultStorageState(await ctx.storageSettings.setDefaultStorage(storage));
     ctx.logger.info({ storage }, 'default storage changed');
     return result;
   }
 
-  private async save(ctx: Context, key: ProviderKeyValue, input: Partial<ProviderSettings>): Promise<ProviderState> {
+  private async save(ctx: Context, key: ProviderKey, input: Partial<ProviderSettings>): Promise<ProviderState> {
     const state = await ctx.storageSettings.saveProvider(key, input);
     ctx.logger.info({ provider: key, enabled: state.settings.enabled }, 'storage provider settings saved');
     return state;

@@ -1,25 +1,11 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ProviderKey as ProviderKeyValue } from '@offload/types';
-
-export const ProviderKey = { CLOUDFLARE_R2: 'cloudflare-r2', AMAZON_S3: 'amazon-s3', WASABI: 'wasabi' } as const satisfies Record<string, ProviderKeyValue>;
-registerEnumType(ProviderKey, { name: 'ProviderKey', description: 'A bucket storage provider.' });
-
-export const StorageKey = { LOCAL: 'local', ...ProviderKey } as const;
-registerEnumType(StorageKey, { name: 'StorageKey', description: 'Where results can live: this server, or a provider’s bucket.' });
-
-export const PluginAction = { INSTALL: 'INSTALL', PURCHASE: 'PURCHASE', UNINSTALL: 'UNINSTALL' } as const;
-registerEnumType(PluginAction, { name: 'PluginAction', description: 'What the plugin card’s button does, given the license and purchases.' });
-
-export const Pricing = { PAID: 'PAID', FREE: 'FREE' } as const;
-registerEnumType(Pricing, { name: 'Pricing' });
-
-export const ConnectionTestStep = { CONFIGURATION: 'CONFIGURATION', UPLOAD: 'UPLOAD', READ_BACK: 'READ_BACK', PUBLIC_URL: 'PUBLIC_URL', DELETE: 'DELETE' } as const;
-registerEnumType(ConnectionTestStep, { name: 'ConnectionTestStep' });
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { ConnectionTestStep, PluginAction, Pricing, ProviderKey, StorageKey } from '@offload/types';
+import { ConnectionTestStepEnum, PluginActionEnum, PricingEnum, ProviderKeyEnum, StorageKeyEnum } from '../../graphql/enums.js';
 
 @ObjectType({ description: 'A storage provider and whether it can be the Default Storage.' })
 export class StorageProvider {
-  @Field(() => ProviderKey)
-  key!: ProviderKeyValue;
+  @Field(() => ProviderKeyEnum)
+  key!: ProviderKey;
 
   @Field(() => String)
   label!: string;
@@ -48,8 +34,8 @@ export class StorageProvider {
 
 @ObjectType({ description: 'One entry of the Default Storage selector.' })
 export class StorageOption {
-  @Field(() => StorageKey)
-  key!: string;
+  @Field(() => StorageKeyEnum)
+  key!: StorageKey;
 
   @Field(() => String)
   label!: string;
@@ -75,8 +61,8 @@ export class Plugin {
   @Field(() => ID, { description: 'The plugin key, also its provider key: cloudflare-r2, amazon-s3, wasabi.' })
   key!: string;
 
-  @Field(() => ProviderKey)
-  provider!: ProviderKeyValue;
+  @Field(() => ProviderKeyEnum)
+  provider!: ProviderKey;
 
   @Field(() => String)
   name!: string;
@@ -84,8 +70,8 @@ export class Plugin {
   @Field(() => String)
   description!: string;
 
-  @Field(() => Pricing)
-  pricing!: string;
+  @Field(() => PricingEnum)
+  pricing!: Pricing;
 
   @Field(() => Boolean)
   freeForExtendedLicense!: boolean;
@@ -96,8 +82,8 @@ export class Plugin {
   @Field(() => Boolean)
   installed!: boolean;
 
-  @Field(() => PluginAction)
-  action!: string;
+  @Field(() => PluginActionEnum)
+  action!: PluginAction;
 
   @Field(() => String, { nullable: true, description: 'Where PURCHASE leads (PLUGIN_CHECKOUT_URL).' })
   checkoutUrl!: string | null;
@@ -111,8 +97,8 @@ export class ConnectionTestResult {
   @Field(() => Boolean)
   ok!: boolean;
 
-  @Field(() => ConnectionTestStep, { nullable: true, description: 'The step that failed.' })
-  step!: string | null;
+  @Field(() => ConnectionTestStepEnum, { nullable: true, description: 'The step that failed.' })
+  step!: ConnectionTestStep | null;
 
   @Field(() => String, { nullable: true, description: 'INVALID_CREDENTIALS, BUCKET_NOT_FOUND, ENDPOINT_UNREACHABLE, ACCESS_DENIED, INCOMPLETE_CONFIGURATION, …' })
   code!: string | null;

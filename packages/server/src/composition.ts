@@ -1,0 +1,145 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuthService } from './auth/auth.service.js';
+import { loadAppKeys, type AppKeys } from './config/app-key.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { CreativeRepository, FinalizeBatcher } from './creatives/creative.repository.js';
+import { CreativeService } from './creatives/creative.service.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { openDatabase, type MikroORM } from './db/orm.js';
+import { SharedCache } from './db/shared-cache.js';
+import { RateLimiter } from './domain/rate-limit.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './offload/metrics.js';
+import { ProviderDrivers } from './storage/provider-driver.js';
+import { ResultsRoot } from './storage/results-root.js';
+import { SettingsCipher } from './storage/settings-cipher.js';
+import { StorageSettingsService } from './storage/storage-settings.service.js';
+
+/**
+ * The composition root: the one place a process is wired together. `main` (the API), the
+ * worker, the test harness and the commands all start from `compose`; everything a process keeps
+ * (caches, drivers, the finalize batcher, rate limits) is owned by the Runtime it returns, never
+ * by a module. `scope()` builds the services of one unit of work — a request, a job, a command —
+ * once, on an EntityManager of its own.
+ */
+
+/** The services of one unit of work. */
+export interface Scope {
+  em: EntityManager;
+  storageSettings: StorageSettingsService;
+  creativeRepository: CreativeRepository;
+  creatives: CreativeService;
+  auth: AuthService;
+}
+
+export interface Runtime {
+  config: Config;
+  keys: AppKeys;
+  logger: Logger;
+  orm: MikroORM;
+  databaseUrl: string;
+  cipher: SettingsCipher;
+  /** Settings and API tokens, per process, kept coherent by PostgreSQL notifications. */
+  cache: SharedCache;
+  drivers: ProviderDrivers;
+  results: ResultsRoot;
+  metrics: Metrics;
+  rateLimits: { signIn: RateLimiter; connectionTest: RateLimiter };
+  scope(): Scope;
+  /** Stops what this runtime started, the embedded PostgreSQL last. */
+  close(): Promise<void>;
+}
+
+/** The validated configuration, or one line naming every bad variable and the process exits. */
+export function configFromEnvironment(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+export interface ComposeOptions {
+  config: Config;
+  /** Default: JSON lines on stdout at LOG_LEVEL. */
+  logger?: Logger;
+  /** Only the API process may start the embedded PostgreSQL (when DATABASE_URL is unset). */
+  embeddedAllowed: boolean;
+}
+
+export async function compose({ config, logger = createLogger(config.logLevel), embeddedAllowed }: ComposeOptions): Promise<Runtime> {
+  if (!config.databaseUrl && !embeddedAllowed) {
+    throw new ConfigError(['DATABASE_URL must be set for a separate worker process (the embedded PostgreSQL belongs to the API process; keep OFFLOAD_WORKER=true there instead)']);
+  }
+  const keys = loadAppKeys(config);
+  // The AWS SDK warns that it will need Node 22 from 2027; once is in the README.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (keys.generated) {
+    logger.warn(`APP_KEY is not set: using a key generated into ${path.join(config.dataDir, 'app-key')}. Production must set its own APP_KEY.`);
+  }
+  const embedded: EmbeddedDatabase | undefined = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  const orm = await openDatabase(databaseUrl, logger);
+  const cache = new SharedCache(databaseUrl, logger);
+  await cache.start();
+  mkdirSync(config.resultsDir, { recursive: true });
+
+  const cipher = new SettingsCipher(keys);
+  const drivers = new ProviderDrivers();
+  const results = new ResultsRoot(config.resultsDir);
+  const batcher = new FinalizeBatcher(orm.em.getConnection());
+
+  const scope = (): Scope => {
+    const em = orm.em.fork();
+    const storageSettings = new StorageSettingsService(em, cipher, config.license, cache);
+    const creativeRepository = new CreativeRepository(em, batcher);
+    return {
+      em,
+      storageSettings,
+      creativeRepository,
+      creatives: new CreativeService({ repository: creativeRepository, storage: storageSettings, drivers, results, config }),
+      auth: new AuthService(em, cache),
+    };
+  };
+
+  return {
+    config,
+    keys,
+    logger,
+    orm,
+    databaseUrl,
+    cipher,
+    cache,
+    drivers,
+    results,
+    metrics: new Metrics(() => scope().creativeRepository.queueDepth()),
+    rateLimits: { signIn: new RateLimiter(10, 15 * 60 * 1000), connectionTest: new RateLimiter(30, 60 * 1000) },
+    scope,
+    close: async () => {
+      await cache.stop();
+      await orm.close(true);
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits. */
+export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await stop().catch((error) => logger.error({ err: error }, 'error while shutting down'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,251 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ProviderKey } from '@offload/types';
+import { hasRunnableJobSql, QUEUE_ONE_SQL, queueEachSql } from '../offload/offload-queue.js';
+import { Creative, type OffloadStatus, type StorageKey, type Studio } from './creative.entity.js';
+
+/**
+ * Every query about creatives, each a named method: services and jobs hold the rules, this holds
+ * the SQL. The offload status machine lives here: a creative moves LOCAL → (QUEUED → UPLOADING →
+ * OFFLOADED | QUEUED | FAILED), and an upload's outcome is written only while its worker still
+ * holds the lease it claimed.
+ */
+
+export interface NewCreative {
+  id: string;
+  path: string;
+  studio: Studio;
+  content_type: string;
+  metadata: Record<string, unknown>;
+  size: number;
+  target_provider: ProviderKey | null;
+  offload_status: OffloadStatus;
+}
+
+export interface CreativeFilter {
+  location?: StorageKey | null;
+  status?: OffloadStatus | null;
+  studio?: Studio | null;
+}
+
+export interface Page {
+  first: number;
+  /** Newest first: creatives created before this one (and, at the same time, with a smaller id). */
+  before?: { createdAt: Date; id: string } | null;
+}
+
+/** A creative claimed for upload. */
+export interface ClaimedCreative {
+  path: string;
+  contentType: string;
+  targetProvider: string;
+  attempts: number;
+}
+
+/** How an upload ended, written while the worker holds the lease. */
+export type UploadOutcome =
+  | { kind: 'offloaded'; location: ProviderKey; objectKey: string; sha256: string; size: number; deleteLocalCopy: boolean }
+  /** The target can no longer take it: it stays on this server for good, with the reason. */
+  | { kind: 'kept-local'; reason: string }
+  /** The attempt failed: queued again, or FAILED when it was the last. */
+  | { kind: 'attempt-failed'; error: string; final: boolean };
+
+type Connection = ReturnType<EntityManager['getConnection']>;
+
+/**
+ * Records finalized creatives and queues their offload jobs in one statement per batch: while
+ * one batch is on its way, the finalizes that arrive meanwhile wait for the next, so under load
+ * one round trip, one commit and one queue notification carry many. Creative and job are
+ * written together (a creative is never QUEUED without its job); ON CONFLICT makes concurrent
+ * finalizes of one path safe. One per process (the composition root owns it).
+ */
+export class FinalizeBatcher {
+  private pending: { row: NewCreative; settle: (result: Record<string, unknown> | null, error?: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(private readonly connection: Connection) {}
+
+  /** The inserted row, or null when the path was already finalized. */
+  insert(row: NewCreative): Promise<Record<string, unknown> | null> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, settle: (result, error) => (error ? reject(error) : resolve(result)) });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, 200);
+      try {
+        const rows = (await this.connection.execute(
+          `with input as (
+             select * from json_to_recordset(?::json) as x(id uuid, path text, studio text, content_type text, metadata jsonb, size bigint, target_provider text, offload_status text)
+           ), inserted as (
+             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
+             select id, path, studio, content_type, metadata, size, target_provider, offload_status, 'local', true, 0, now(), now() from input
+             on conflict (path) do nothing
+             returning *
+           ), queued as (
+             select ${queueEachSql('inserted where target_provider is not null')}
+           )
+           select inserted.* from inserted where (select count(*) from queued) >= 0`,
+          [JSON.stringify(batch.map((b) => b.row))],
+        )) as Record<string, unknown>[];
+        const byId = new Map(rows.map((r) => [String(r.id), r]));
+        for (const b of batch) b.settle(byId.get(b.row.id) ?? null);
+      } catch (error) {
+        for (const b of batch) b.settle(null, error);
+      }
+    }
+    this.flushing = false;
+  }
+}
+
+function whereOf(filter: CreativeFilter): Record<string, unknown> {
+  const where: Record<string, unknown> = {};
+  if (filter.location) where.location = filter.location;
+  if (filter.status) where.offloadStatus = filter.status;
+  if (filter.studio) where.studio = filter.studio;
+  return where;
+}
+
+export class CreativeRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly batcher: FinalizeBatcher,
+  ) {}
+
+  private get db() {
+    return this.em.getConnection();
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  findById(id: string): Promise<Creative | null> {
+    return this.em.findOne(Creative, { id });
+  }
+
+  findByPath(path: string): Promise<Creative | null> {
+    return this.em.findOne(Creative, { path });
+  }
+
+  /** A page, newest first; one row more than asked, so the caller knows whether another page follows. */
+  page(filter: CreativeFilter, page: Page): Promise<Creative[]> {
+    const where = whereOf(filter);
+    if (page.before) where.$or = [{ createdAt: { $lt: page.before.createdAt } }, { createdAt: page.before.createdAt, id: { $lt: page.before.id } }];
+    return this.em.find(Creative, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.first + 1 });
+  }
+
+  count(filter: CreativeFilter): Promise<number> {
+    return this.em.count(Creative, whereOf(filter));
+  }
+
+  /** Creatives waiting for or in the middle of an upload, by status (for /metrics). */
+  async queueDepth(): Promise<{ status: string; count: number }[]> {
+    return this.db.execute(`select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`);
+  }
+
+  // ------------------------------------------------------------------ finalize, delete, retry
+
+  /** Records a finalized creative (and queues its offload when it has a target); null when its path was already finalized. */
+  async insertFinalized(row: NewCreative): Promise<Creative | null> {
+    const inserted = await this.batcher.insert(row);
+    return inserted ? this.em.map(Creative, inserted) : null;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.em.nativeDelete(Creative, { id });
+  }
+
+  /** Puts a FAILED creative back in the queue for `target`, its job queued in the same transaction. */
+  async requeueFailed(id: string, target: ProviderKey): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      const updated = await tx.execute(
+        `update creative set offload_status = 'QUEUED', target_provider = ?, offload_attempts = 0, updated_at = now() where id = ? and offload_status = 'FAILED' returning id`,
+        [target, id],
+      );
+      if (updated.length) await tx.execute(`select ${QUEUE_ONE_SQL}`, [id, id]);
+    });
+    this.em.clear();
+  }
+
+  // ------------------------------------------------------------------ the upload lease
+
+  /** Claims a queued creative (or one whose previous worker's lease ran out) for upload, counting the attempt. */
+  async claimForUpload(id: string, token: string, leaseSeconds: number): Promise<ClaimedCreative | null> {
+    const [row] = (await this.db.execute(
+      `update creative set offload_status = 'UPLOADING', lease_token = ?, lease_expires_at = now() + (? * interval '1 second'), offload_attempts = offload_attempts + 1, updated_at = now()
+       where id = ? and (offload_status = 'QUEUED' or (offload_status = 'UPLOADING' and lease_expires_at < now()))
+       returning path, content_type, target_provider, offload_attempts`,
+      [token, leaseSeconds, id],
+    )) as { path: string; content_type: string; target_provider: string | null; offload_attempts: number }[];
+    return row ? { path: row.path, contentType: row.content_type, targetProvider: row.target_provider ?? '', attempts: Number(row.offload_attempts) } : null;
+  }
+
+  async statusOf(id: string): Promise<OffloadStatus | null> {
+    const [row] = (await this.db.execute(`select offload_status from creative where id = ?`, [id])) as { offload_status: OffloadStatus }[];
+    return row?.offload_status ?? null;
+  }
+
+  async renewLease(id: string, token: string, leaseSeconds: number): Promise<void> {
+    await this.db.execute(`update creative set lease_expires_at = now() + (? * interval '1 second') where id = ? and lease_token = ?`, [leaseSeconds, id, token]);
+  }
+
+  /** Writes how an upload ended, only while `token` still holds the lease; false when it no longer does. */
+  async finishUpload(id: string, token: string, outcome: UploadOutcome): Promise<boolean> {
+    const [sets, params]: [string, unknown[]] =
+      outcome.kind === 'offloaded'
+        ? [
+            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), local_delete_pending = ?`,
+            [outcome.location, outcome.objectKey, outcome.sha256, outcome.size, outcome.deleteLocalCopy],
+          ]
+        : outcome.kind === 'kept-local'
+          ? [`offload_status = 'LOCAL', target_provider = null, last_error = ?`, [outcome.reason]]
+          : [`offload_status = ?, last_error = ?`, [outcome.final ? 'FAILED' : 'QUEUED', outcome.error]];
+    const updated = await this.db.execute(`update creative set ${sets}, lease_token = null, lease_expires_at = null, updated_at = now() where id = ? and lease_token = ? returning id`, [
+      ...params,
+      id,
+      token,
+    ]);
+    return updated.length > 0;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.execute(`select 1 from creative where id = ?`, [id])).length > 0;
+  }
+
+  // ------------------------------------------------------------------ repairs after crashes
+
+  /**
+   * Creatives waiting on a job that no longer exists or can no longer run (whatever removed it),
+   * idle for `idleSeconds`, get a fresh one; returns how many.
+   */
+  async requeueOrphans(idleSeconds: number, limit = 100): Promise<number> {
+    const rows = await this.db.execute(
+      `with orphans as (
+         select c.id from creative c
+         where c.offload_status in ('QUEUED', 'UPLOADING')
+           and (c.lease_expires_at is null or c.lease_expires_at < now())
+           and c.updated_at < now() - (? * interval '1 second')
+           and not ${hasRunnableJobSql('c')}
+         limit ?
+       ), requeued as (
+         update creative set offload_status = 'QUEUED', lease_token = null, lease_expires_at = null, updated_at = now()
+         where id in (select id from orphans) returning id
+       )
+       select ${queueEachSql('requeued')}, (select count(*)::int from requeued) as count`,
+      [idleSeconds, limit],
+    );
+    return Number((rows[0] as { count?: number } | undefined)?.count ?? 0);
+  }
+
+  /** Offloaded, verified creatives whose local file is still to be removed (a crash came between). */
+  async pendingLocalDeletes(limit = 100): Promise<{ id: string; path: string }[]> {
+    return this.db.execute(`select id, path from creative where local_delete_pending and offload_status = 'OFFLOADED' limit ?`, [limit]);
+  }
+
+  async markLocalCopyRemoved(id: string): Promise<void> {
+    await this.db.execute(`update creative set local_copy = false, local_delete_pending = false where id = ?`, [id]);
+  }
+}

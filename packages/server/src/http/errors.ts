@@ -1,0 +1,29 @@
+import type { NextFunction, Response } from 'express';
+import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
+import { StorageError } from '../storage/errors.js';
+
+const REFUSAL_STATUS: Record<RefusedError['code'], number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, TOO_MANY_REQUESTS: 429, PLUGIN_NOT_INSTALLED: 409, PURCHASE_REQUIRED: 402 };
+
+/**
+ * The one mapping from what services throw to HTTP statuses, for the plain HTTP routes (GraphQL
+ * has its own, graphql/errors.ts): the message as text, anything unknown to Express's handler.
+ */
+export function sendError(res: Response, next: NextFunction, error: unknown): void {
+  const status =
+    error instanceof InvalidInputError
+      ? 400
+      : error instanceof NotFoundError
+        ? 404
+        : error instanceof RefusedError
+          ? REFUSAL_STATUS[error.code]
+          : error instanceof StorageError
+            ? error.code === 'NOT_FOUND'
+              ? 404
+              : 503
+            : null;
+  if (status === null || res.headersSent) {
+    next(error);
+    return;
+  }
+  res.status(status).type('text/plain').send((error as Error).message);
+}

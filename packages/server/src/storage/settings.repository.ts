@@ -1,0 +1,17 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** The `setting` table: named entries (plugins, encrypted provider settings, the Default Storage choice). */
+export class SettingsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async all(): Promise<Map<string, unknown>> {
+    const rows = await this.em.getConnection().execute<{ key: string; value: unknown }[]>('select key, value from setting');
+    return new Map(rows.map((row) => [row.key, row.value]));
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    await this.em
+      .getConnection()
+      .execute(`insert into setting (key, value, updated_at) values (?, ?::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`, [key, JSON.stringify(value)]);
+  }
+}
