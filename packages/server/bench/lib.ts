@@ -221,7 +221,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
 /** Installs and enables Cloudflare R2 on the S3 test server and makes it the Default Storage. */
 export async function useBucket(product: Product, target: S3TestTarget, keyPrefix: string): Promise<void> {
   await product.admin(`mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }`).catch(() => undefined); // already installed: fine
-  await product.admin(`mutation($i: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $i) { configured } }`, {
+  await product.admin(`mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }`, {
     i: { accessKeyId: target.full.accessKeyId, secretAccessKey: target.full.secretAccessKey, bucket: target.bucket, customEndpoint: target.endpoint, keyPrefix, enabled: true },
   });
   await product.admin(`mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }`);

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { ensureFirstAdmin } from './auth/auth.service.js';
-import { compose, configFromEnvironment, onShutdown } from './composition.js';
+import { compose, configFromEnvironment, onShutdown } from './app/composition.js';
 import { adminBuilt } from './config/config.js';
 import { createApp } from './http/app.js';
 import { startOffloadWorker } from './offload/worker.js';
-import { VERSION } from './version.js';
+import { VERSION } from './system/version.js';
 
 async function main() {
   const runtime = await compose({ config: configFromEnvironment(), embeddedAllowed: true });

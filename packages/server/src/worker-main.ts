@@ -1,5 +1,5 @@
 import express from 'express';
-import { compose, configFromEnvironment, onShutdown } from './composition.js';
+import { compose, configFromEnvironment, onShutdown } from './app/composition.js';
 import { healthHandler } from './http/health.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { startOffloadWorker } from './offload/worker.js';

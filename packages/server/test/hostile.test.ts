@@ -69,12 +69,9 @@ function raw(method: string, rawPath: string, headers: Record<string, string> = 
 
 const FINALIZE = 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }';
 const finalizePath = (p: string) => gql(FINALIZE, { i: { path: p, studio: 'IMAGE' } }, platform);
-const SAVE = {
-  r2: 'mutation($i: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $i) { bucket } }',
-  s3: 'mutation($i: AmazonS3SettingsInput!) { saveAmazonS3Settings(input: $i) { bucket } }',
-  wasabi: 'mutation($i: WasabiSettingsInput!) { saveWasabiSettings(input: $i) { bucket } }',
-};
-const save = (provider: keyof typeof SAVE, input: Record<string, unknown>) => gql(SAVE[provider], { i: input });
+const PROVIDER = { r2: 'CLOUDFLARE_R2', s3: 'AMAZON_S3', wasabi: 'WASABI' };
+const save = (provider: keyof typeof PROVIDER, values: Record<string, unknown>) =>
+  gql('mutation($p: ProviderKey!, $v: JSONObject!) { saveProviderSettings(provider: $p, values: $v) { configured } }', { p: PROVIDER[provider], v: values });
 
 const BAD = 'BAD_USER_INPUT';
 const INVALID = 'GRAPHQL_VALIDATION_FAILED';
@@ -171,8 +168,10 @@ add('Wasabi region with a slash', () => save('wasabi', { region: 'us-east-1/../x
 add('access key id with a space', () => save('r2', { accessKeyId: 'AKID EXAMPLE' }), 200, BAD);
 add('secret with a newline', () => save('r2', { secretAccessKey: 'abc\ndef' }), 200, BAD);
 add('enable with nothing configured', () => save('wasabi', { enabled: true }), 200, BAD);
-add('enabled as a string', () => save('r2', { enabled: 'yes' }), [200, 400], [BAD, INVALID]);
-add('settings for the wrong provider in a connection test', () => gql('mutation { testStorageConnection(provider: WASABI, cloudflareR2: { bucket: "x" }) { ok } }'), 200, BAD);
+add('enabled as a string', () => save('r2', { enabled: 'yes' }), 200, BAD);
+add('a setting the provider does not have', () => save('r2', { region: 'us-east-1' }), 200, BAD);
+add('settings that are not an object', () => gql('mutation { saveProviderSettings(provider: WASABI, values: "bucket") { configured } }'), [200, 400], [BAD, INVALID]);
+add('a field of another provider in a connection test', () => gql('mutation { testStorageConnection(provider: WASABI, values: { accountId: "x" }) { ok } }'), 200, BAD);
 add('a default storage that is not selectable', () => gql('mutation { setDefaultStorage(storage: WASABI) { effective { key } } }'), 200, BAD);
 add('a default storage that does not exist', () => gql('mutation { setDefaultStorage(storage: GCS) { effective { key } } }'), [200, 400], INVALID);
 add('install a plugin that does not exist', () => gql('mutation { installPlugin(key: DROPBOX) { key } }'), [200, 400], INVALID);

@@ -50,7 +50,7 @@ async function signInAdmin(server: ServerProcess) {
 async function goLive(server: ServerProcess, settings: Record<string, unknown>) {
   const admin = await signInAdmin(server);
   await gql(server, 'mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }', {}, admin);
-  await gql(server, 'mutation($i: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $i) { configured } }', { i: r2OnTestServer(target.full, { enabled: true, ...settings }) }, admin);
+  await gql(server, 'mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }', { i: r2OnTestServer(target.full, { enabled: true, ...settings }) }, admin);
   await gql(server, 'mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
   const { createApiToken } = await gql<{ createApiToken: { token: string } }>(server, 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }', {}, admin);
   return { Authorization: `Bearer ${createApiToken.token}` };

@@ -40,11 +40,11 @@ describe('secrets are write-only everywhere', () => {
     await call('mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }', {}, admin);
     const settings = { accessKeyId: target.full.accessKeyId, bucket: target.bucket, customEndpoint: target.endpoint, keyPrefix: `canary-${randomUUID().slice(0, 8)}` };
     // A wrong secret first: the failure path must not echo it either.
-    await call('mutation($s: CloudflareR2SettingsInput) { testStorageConnection(provider: CLOUDFLARE_R2, cloudflareR2: $s) { ok code message warnings } }', { s: { ...settings, secretAccessKey: CANARY_SECRET } }, admin);
-    await call('{ cloudflareR2Settings { accessKeyId hasSecretAccessKey endpoint } storageProviders { key problem } defaultStorage { fallbackReason } }', {}, admin);
+    await call('mutation($s: JSONObject) { testStorageConnection(provider: CLOUDFLARE_R2, values: $s) { ok code message warnings } }', { s: { ...settings, secretAccessKey: CANARY_SECRET } }, admin);
+    await call('{ providerSettings(provider: CLOUDFLARE_R2) { values storedSecrets endpoint } storageProviders { key problem } defaultStorage { fallbackReason } }', {}, admin);
     // Refused (a space), and the refusal must not quote it.
-    await call('mutation($s: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $s) { hasSecretAccessKey } }', { s: { secretAccessKey: `${CANARY_SECRET} with space` } }, admin);
-    await call('mutation { saveCloudflareR2Settings(input: { enabled: true }) { hasSecretAccessKey } }', {}, admin);
+    await call('mutation($s: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $s) { storedSecrets } }', { s: { secretAccessKey: `${CANARY_SECRET} with space` } }, admin);
+    await call('mutation { saveProviderSettings(provider: CLOUDFLARE_R2, values: { enabled: true }) { storedSecrets } }', {}, admin);
     await call('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
 
     // An offload with the wrong secret fails, and its error is recorded and logged.

@@ -1,7 +1,20 @@
 import type { TestApp } from './harness.js';
 import { s3TestTarget, type S3TestKey } from './s3.js';
 
-export const R2_FIELDS = 'enabled deleteLocalCopy accessKeyId hasSecretAccessKey accountId bucket customEndpoint endpoint region publicUrl keyPrefix usePathStyleEndpoint configured missingFields settingsError';
+/** Everything `providerSettings` / `saveProviderSettings` return. */
+export const SETTINGS_FIELDS = 'provider values storedSecrets endpoint configured missingFields settingsError';
+
+export const SAVE_SETTINGS = `mutation($provider: ProviderKey!, $values: JSONObject!) { saveProviderSettings(provider: $provider, values: $values) { ${SETTINGS_FIELDS} } }`;
+
+export interface SettingsView {
+  provider: string;
+  values: Record<string, string | boolean>;
+  storedSecrets: string[];
+  endpoint: string | null;
+  configured: boolean;
+  missingFields: string[];
+  settingsError: string | null;
+}
 
 /** Cloudflare R2 settings whose custom endpoint is the S3 test server. */
 export function r2OnTestServer(key: S3TestKey = s3TestTarget().full, overrides: Record<string, unknown> = {}) {
@@ -16,15 +29,13 @@ export function r2OnTestServer(key: S3TestKey = s3TestTarget().full, overrides: 
   };
 }
 
-/** Installs the R2 plugin (the app must run with LICENSE_TYPE=extended) and saves these settings. */
-export async function configureR2(app: TestApp, input: Record<string, unknown>) {
+/** Installs the provider's plugin (the app must run with LICENSE_TYPE=extended unless it is free) and saves these settings. */
+export async function configureProvider(app: TestApp, provider: 'CLOUDFLARE_R2' | 'AMAZON_S3' | 'WASABI', values: Record<string, unknown>): Promise<SettingsView> {
   const admin = await app.adminHeaders();
-  await app.graphql('mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }', {}, admin);
-  const res = await app.graphql<{ saveCloudflareR2Settings: Record<string, unknown> }>(
-    `mutation($input: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $input) { ${R2_FIELDS} } }`,
-    { input },
-    admin,
-  );
-  if (!res.data) throw new Error(`could not configure R2: ${JSON.stringify(res.errors)}`);
-  return res.data.saveCloudflareR2Settings;
+  await app.graphql(`mutation { installPlugin(key: ${provider}) { installed } }`, {}, admin);
+  const res = await app.graphql<{ saveProviderSettings: SettingsView }>(SAVE_SETTINGS, { provider, values }, admin);
+  if (!res.data) throw new Error(`could not configure ${provider}: ${JSON.stringify(res.errors)}`);
+  return res.data.saveProviderSettings;
 }
+
+export const configureR2 = (app: TestApp, values: Record<string, unknown>) => configureProvider(app, 'CLOUDFLARE_R2', values);

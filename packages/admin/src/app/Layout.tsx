@@ -1,25 +1,16 @@
-import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useQuery } from '@apollo/client/react';
+import { NavLink, Outlet } from 'react-router';
 import { RequireAdmin } from './session';
-import { MeDocument, SignOutDocument } from '@offload/types/graphql';
+import { useSignOutMutation } from './useSignOutMutation';
+import { MeDocument } from '@offload/types/graphql';
 
 function SignOutButton() {
-  const client = useApolloClient();
-  const navigate = useNavigate();
   const { data } = useQuery(MeDocument);
-  const [signOut, { loading }] = useMutation(SignOutDocument);
+  const [signOut, { loading }] = useSignOutMutation();
   return (
     <div className="account">
       <span className="muted">{data?.me?.email}</span>
-      <button
-        type="button"
-        disabled={loading}
-        onClick={async () => {
-          await signOut();
-          await client.clearStore();
-          navigate('/sign-in', { replace: true });
-        }}
-      >
+      <button type="button" disabled={loading} onClick={signOut}>
         Sign out
       </button>
     </div>

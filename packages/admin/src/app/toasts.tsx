@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { describeError } from './apollo';
 
 type Toast = { id: number; kind: 'success' | 'error'; message: string; details?: string[] };
 const ToastContext = createContext<(toast: Omit<Toast, 'id'>) => void>(() => undefined);
@@ -35,3 +36,25 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 }
 
 export const useToast = () => useContext(ToastContext);
+
+/**
+ * For the one hook that owns a mutation: awaits it and toasts how it went, `success(data)` in
+ * green (nothing when left out) or the server's words in red. Resolves to the data, or to
+ * undefined once the failure is toasted, so no screen needs a try/catch of its own.
+ */
+export function useToastOutcome() {
+  const toast = useToast();
+  return useCallback(
+    async <TData,>(mutation: Promise<{ data?: TData | null }>, success?: (data: TData) => string): Promise<TData | undefined> => {
+      try {
+        const { data } = await mutation;
+        if (data && success) toast({ kind: 'success', message: success(data) });
+        return data ?? undefined;
+      } catch (error) {
+        toast({ kind: 'error', message: describeError(error) });
+        return undefined;
+      }
+    },
+    [toast],
+  );
+}

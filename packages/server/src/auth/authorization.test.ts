@@ -11,8 +11,8 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_ADMIN, type TestApp } from '../../test/harness.js';
-import { buildGraphqlSchema } from '../graphql/schema.js';
-import { SIGN_IN_REQUIRED } from './auth-checker.js';
+import { buildGraphqlSchema } from '../http/graphql-schema.js';
+import { SIGN_IN_REQUIRED } from './graphql/auth-checker.js';
 
 /**
  * Who may reach each operation. Every operation in the schema must be listed: a new one
@@ -27,12 +27,8 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Mutation.createApiToken': 'admin',
   'Mutation.revokeApiToken': 'admin',
   'Query.storageProviders': 'admin',
-  'Query.cloudflareR2Settings': 'admin',
-  'Mutation.saveCloudflareR2Settings': 'admin',
-  'Query.amazonS3Settings': 'admin',
-  'Mutation.saveAmazonS3Settings': 'admin',
-  'Query.wasabiSettings': 'admin',
-  'Mutation.saveWasabiSettings': 'admin',
+  'Query.providerSettings': 'admin',
+  'Mutation.saveProviderSettings': 'admin',
   'Mutation.testStorageConnection': 'admin',
   'Query.defaultStorage': 'admin',
   'Query.storageOptions': 'admin',

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildGraphqlSchema } from '../graphql/schema.js';
+import { buildGraphqlSchema } from '../http/graphql-schema.js';
 
 const target = fileURLToPath(new URL('../../../types/schema.graphql', import.meta.url));
 const sdl = printSchema(lexicographicSortSchema(await buildGraphqlSchema()));

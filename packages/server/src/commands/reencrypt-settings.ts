@@ -1,5 +1,5 @@
-import { compose, configFromEnvironment } from '../composition.js';
-import { createLogger } from '../logger.js';
+import { compose, configFromEnvironment } from '../app/composition.js';
+import { createLogger } from '../log/logger.js';
 import { reencryptSettings } from '../storage/reencrypt.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ProviderKey } from '@offload/types';
-import { hasRunnableJobSql, QUEUE_ONE_SQL, queueEachSql } from '../offload/offload-queue.js';
+import { hasRunnableJobSql, QUEUE_ONE_SQL, queueEachSql } from '../queue/offload-queue.js';
 import { Creative, type OffloadStatus, type StorageKey, type Studio } from './creative.entity.js';
 
 /**

@@ -5,8 +5,8 @@ import { isProviderKey, LOCAL_STORAGE, type ProviderKey, type StorageKey } from 
 import type { Config } from '../config/config.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { contentTypeFor, LocalDriver } from '../storage/drivers/local-driver.js';
-import { StorageError } from '../storage/errors.js';
-import { checkRelativePath, publicObjectUrl } from '../storage/keys.js';
+import { StorageError } from '../storage/drivers/errors.js';
+import { checkRelativePath, publicObjectUrl } from '../storage/drivers/keys.js';
 import type { ProviderDrivers } from '../storage/provider-driver.js';
 import type { ResultsRoot } from '../storage/results-root.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';

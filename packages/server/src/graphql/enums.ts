@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { API_SCOPES, CONNECTION_TEST_STEPS, OFFLOAD_STATUSES, PLUGIN_ACTIONS, PRICINGS, PROVIDER_KEYS, STORAGE_KEYS, STUDIOS } from '@offload/types';
+import { API_SCOPES, CONNECTION_TEST_STEPS, graphqlEnumName, OFFLOAD_STATUSES, PLUGIN_ACTIONS, PRICINGS, PROVIDER_KEYS, STORAGE_KEYS, STUDIOS } from '@offload/types';
 
 /**
  * Every GraphQL enum, built from the one list that defines its values (in @offload/types or the
@@ -7,7 +7,7 @@ import { API_SCOPES, CONNECTION_TEST_STEPS, OFFLOAD_STATUSES, PLUGIN_ACTIONS, PR
  * resolvers see the values themselves.
  */
 function graphqlEnum<const V extends string>(values: readonly V[], name: string, description?: string, valueDescriptions?: Partial<Record<V, string>>) {
-  const members = Object.fromEntries(values.map((v) => [v.toUpperCase().replace(/[^A-Z0-9]+/g, '_'), v])) as Record<string, V>;
+  const members = Object.fromEntries(values.map((v) => [graphqlEnumName(v), v])) as Record<string, V>;
   const valuesConfig = valueDescriptions
     ? Object.fromEntries(Object.entries(members).flatMap(([member, v]) => (valueDescriptions[v] ? [[member, { description: valueDescriptions[v] }]] : [])))
     : undefined;

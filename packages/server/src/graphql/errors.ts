@@ -1,8 +1,8 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
-import type { Logger } from '../logger.js';
-import { StorageError } from '../storage/errors.js';
+import type { Logger } from '../log/logger.js';
+import { StorageError } from '../storage/drivers/errors.js';
 
 /** Codes a client may rely on; anything else is masked as INTERNAL_SERVER_ERROR. */
 export const PUBLIC_CODES = new Set([

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../system/version.js';
 
 let app: TestApp;
 beforeAll(async () => {

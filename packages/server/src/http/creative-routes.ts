@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Router } from 'express';
-import type { Runtime } from '../composition.js';
+import type { Runtime } from '../app/composition.js';
 import { sendError } from './errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { NextFunction, Response } from 'express';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
-import { StorageError } from '../storage/errors.js';
+import { StorageError } from '../storage/drivers/errors.js';
 
 const REFUSAL_STATUS: Record<RefusedError['code'], number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, TOO_MANY_REQUESTS: 429, PLUGIN_NOT_INSTALLED: 409, PURCHASE_REQUIRED: 402 };
 

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { HealthReport } from '@offload/types';
 import type { MikroORM } from '../db/orm.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../system/version.js';
 
 /** `GET /healthz`: 200 when the database answers, 503 otherwise. Anonymous by design. */
 export function healthHandler(orm: MikroORM): RequestHandler {

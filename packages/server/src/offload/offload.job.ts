@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isProviderKey, type ProviderKey } from '@offload/types';
-import type { Scope } from '../composition.js';
 import type { Config } from '../config/config.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CreativeRepository } from '../creatives/creative.repository.js';
-import type { Logger } from '../logger.js';
-import { StorageError } from '../storage/errors.js';
-import { objectKey } from '../storage/keys.js';
+import type { StorageSettingsService } from '../storage/storage-settings.service.js';
+import type { Logger } from '../log/logger.js';
+import { StorageError } from '../storage/drivers/errors.js';
+import { objectKey } from '../storage/drivers/keys.js';
 import type { ProviderDrivers } from '../storage/provider-driver.js';
 import type { Metrics } from './metrics.js';
 
@@ -24,7 +25,7 @@ export interface OffloadDeps {
   metrics: Metrics;
   drivers: ProviderDrivers;
   /** The services of one unit of work (a job), on an EntityManager of its own. */
-  scope(): Pick<Scope, 'em' | 'creativeRepository' | 'storageSettings'>;
+  scope(): { em: EntityManager; creativeRepository: CreativeRepository; storageSettings: StorageSettingsService };
 }
 
 /** Removes an offloaded creative's local file and records that it is gone. */

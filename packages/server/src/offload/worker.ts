@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
-import { queueLogger } from '../logger.js';
+import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
-import { creativeIdOf, OFFLOAD_TASK } from './offload-queue.js';
+import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 
 export interface OffloadWorker {

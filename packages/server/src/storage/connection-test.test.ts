@@ -20,7 +20,7 @@ afterAll(async () => {
 type Result = { ok: boolean; step: string | null; code: string | null; message: string; warnings: string[] };
 const test = async (settings: Record<string, unknown>) => {
   const res = await app.graphql<{ testStorageConnection: Result }>(
-    'mutation($s: CloudflareR2SettingsInput) { testStorageConnection(provider: CLOUDFLARE_R2, cloudflareR2: $s) { ok step code message warnings } }',
+    'mutation($s: JSONObject) { testStorageConnection(provider: CLOUDFLARE_R2, values: $s) { ok step code message warnings } }',
     { s: settings },
     await app.adminHeaders(),
   );
@@ -90,7 +90,7 @@ describe('Test connection against a real S3 server', () => {
 
   it('saves the settings it was given before testing them', async () => {
     await test({ ...r2OnTestServer(), bucket: target.bucket, keyPrefix: 'saved-first' });
-    const read = await app.graphql<{ cloudflareR2Settings: { keyPrefix: string } }>('{ cloudflareR2Settings { keyPrefix } }', {}, await app.adminHeaders());
-    expect(read.data?.cloudflareR2Settings.keyPrefix).toBe('saved-first');
+    const read = await app.graphql<{ providerSettings: { values: { keyPrefix: string } } }>('{ providerSettings(provider: CLOUDFLARE_R2) { values } }', {}, await app.adminHeaders());
+    expect(read.data?.providerSettings.values.keyPrefix).toBe('saved-first');
   });
 });

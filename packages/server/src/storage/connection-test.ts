@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { describeMissing, type ConnectionTestResult } from '@offload/types';
-import { StorageError } from './errors.js';
-import { objectKey } from './keys.js';
+import { StorageError } from './drivers/errors.js';
+import { objectKey } from './drivers/keys.js';
 import type { ProviderDrivers } from './provider-driver.js';
 import type { ProviderState } from './storage-settings.service.js';
 
@@ -56,7 +56,7 @@ export async function testConnection(state: ProviderState, drivers: ProviderDriv
     const e = error as StorageError;
     const message =
       e.code === 'ACCESS_DENIED'
-        ? `Permission denied on upload: this key may not write to bucket "${settings.bucket}". Give the API token Object Read & Write on the bucket.`
+        ? `Permission denied on upload: this key may not write to bucket "${settings.bucket}". ${spec.writeDeniedAdvice}`
         : `Connection failed: ${e.message}.`;
     return done({ ok: false, step: 'UPLOAD', code: e.code ?? 'UNKNOWN', message, warnings });
   }

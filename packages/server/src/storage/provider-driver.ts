@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { effectiveEndpoint, effectiveRegion, type ProviderKey, type ProviderSettings } from '@offload/types';
+import { PROVIDERS, type ProviderKey, type ProviderSettings } from '@offload/types';
 import { BufferPools } from './drivers/buffer-pool.js';
 import { S3Driver, type S3DriverConfig } from './drivers/s3-driver.js';
 
@@ -14,7 +14,8 @@ function needsPathStyle(endpoint: string | undefined): boolean {
 const MAX_DRIVERS = 16;
 
 /**
- * R2, Amazon S3 and Wasabi are presets of the one S3 driver. Drivers are kept per configuration
+ * Each provider says how to reach its bucket (its `connection` in the catalog); R2, Amazon S3
+ * and Wasabi are presets of the one S3 driver. Drivers are kept per configuration
  * (a few, one set per process), so uploads reuse one client, its open connections and its
  * buffers instead of building them per file.
  */
@@ -36,15 +37,6 @@ export class ProviderDrivers {
 }
 
 function driverConfig(key: ProviderKey, s: ProviderSettings, tuning: Partial<S3DriverConfig>): S3DriverConfig {
-  const endpoint = effectiveEndpoint(key, s);
-  return {
-    endpoint,
-    region: effectiveRegion(key, s) || 'us-east-1',
-    bucket: s.bucket,
-    accessKeyId: s.accessKeyId,
-    secretAccessKey: s.secretAccessKey,
-    forcePathStyle: s.usePathStyleEndpoint || needsPathStyle(endpoint),
-    publicUrl: s.publicUrl,
-    ...tuning,
-  };
+  const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle } = PROVIDERS[key].connection(s);
+  return { endpoint, region, bucket: s.bucket, accessKeyId, secretAccessKey, forcePathStyle: forcePathStyle || needsPathStyle(endpoint), publicUrl: s.publicUrl, ...tuning };
 }

@@ -1,18 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  EMPTY_SETTINGS,
   LOCAL_STORAGE,
   PROVIDER_KEYS,
   PROVIDERS,
+  cleanSettings,
   describeMissing,
-  missingFields,
-  normalizeKeyPrefix,
-  validateSettings,
+  emptySettings,
   type PluginAction,
   type ProviderKey,
   type ProviderSettings,
   type ProviderSpec,
-  type SettingsField,
+  type SettingValue,
   type StorageKey,
 } from '@offload/types';
 import type { Config } from '../config/config.js';
@@ -28,12 +26,13 @@ export interface ProviderState {
   spec: ProviderSpec;
   installed: boolean;
   owned: boolean;
-  /** Decrypted settings; EMPTY_SETTINGS when none are stored or they cannot be decrypted. */
+  /** Decrypted settings; empty ones when none are stored or they cannot be decrypted. */
   settings: ProviderSettings;
   hasStoredSettings: boolean;
   /** Why the stored settings could not be read, if they could not. */
   decryptError: string | null;
-  missing: SettingsField[];
+  /** Required fields still blank, by name. */
+  missing: string[];
   configured: boolean;
   /** Installed, enabled, configured and readable: may be the Default Storage. */
   selectable: boolean;
@@ -58,16 +57,27 @@ const pluginEntry = (key: ProviderKey) => `plugin:${key}`;
 const providerEntry = (key: ProviderKey) => `provider:${key}`;
 const DEFAULT_ENTRY = 'default-storage';
 
-/** The trimmed, normalised form of user-typed settings. */
-function clean(s: ProviderSettings): ProviderSettings {
-  const trimmed = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v])) as unknown as ProviderSettings;
-  return {
-    ...trimmed,
-    keyPrefix: normalizeKeyPrefix(trimmed.keyPrefix).prefix,
-    publicUrl: trimmed.publicUrl.replace(/\/+$/, ''),
-    customEndpoint: trimmed.customEndpoint.replace(/\/+$/, ''),
-    endpoint: trimmed.endpoint.replace(/\/+$/, ''),
-  };
+const MAX_VALUE_LENGTH = 4096;
+
+/**
+ * The values given for a provider's fields, checked against its form: a field it does not have,
+ * or a value of the wrong kind, is refused by name. Null and undefined mean "keep"; so does a
+ * blank secret.
+ */
+function settingsInput(spec: ProviderSpec, input: Record<string, unknown>): Record<string, SettingValue> {
+  const given: Record<string, SettingValue> = {};
+  for (const [name, value] of Object.entries(input)) {
+    const field = spec.fields.find((f) => f.name === name);
+    if (!field) throw new InvalidInputError(`values.${name} is not a ${spec.label} setting; it has ${spec.fields.map((f) => f.name).join(', ')}`, name);
+    if (value === null || value === undefined) continue;
+    if (field.kind === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'string') {
+      throw new InvalidInputError(`${field.label} must be ${field.kind === 'boolean' ? 'true or false' : 'a string'}`, name);
+    }
+    if (typeof value === 'string' && value.length > MAX_VALUE_LENGTH) throw new InvalidInputError(`${field.label} must be at most ${MAX_VALUE_LENGTH} characters`, name);
+    if (field.kind === 'secret' && !(value as string).trim()) continue;
+    given[name] = value as SettingValue;
+  }
+  return given;
 }
 
 /**
@@ -122,18 +132,18 @@ export class StorageSettingsService {
     const rows = await this.entries();
     const plugin = (rows.get(pluginEntry(key)) as PluginRecord | undefined) ?? { installed: false, owned: false };
     const stored = rows.get(providerEntry(key));
-    let settings = EMPTY_SETTINGS;
+    let settings = emptySettings(key);
     let decryptError: string | null = null;
     if (stored) {
       try {
-        settings = { ...EMPTY_SETTINGS, ...(this.cipher.decrypt(stored, providerEntry(key)) as Partial<ProviderSettings>) };
+        settings = { ...settings, ...(this.cipher.decrypt(stored, providerEntry(key)) as ProviderSettings) };
       } catch (error) {
         if (!(error instanceof SettingsDecryptError)) throw error;
         decryptError = error.message;
       }
     }
     const spec = PROVIDERS[key];
-    const missing = missingFields(key, settings);
+    const missing = spec.missing(settings);
     const configured = !decryptError && missing.length === 0;
     const problem = !plugin.installed
       ? `the ${spec.pluginName} plugin is not installed`
@@ -148,18 +158,16 @@ export class StorageSettingsService {
   }
 
   /**
-   * Saves a provider's settings. Omitted fields keep their stored value; a blank or omitted
-   * secret keeps the stored secret. Enabling needs the required fields.
+   * Saves a provider's settings, given by field name. Omitted fields keep their stored value; a
+   * blank or omitted secret keeps the stored secret. Enabling needs the required fields.
    */
-  async saveProvider(key: ProviderKey, input: Partial<ProviderSettings>): Promise<ProviderState> {
+  async saveProvider(key: ProviderKey, input: Record<string, unknown>): Promise<ProviderState> {
     const current = await this.provider(key);
     if (!current.installed) throw new RefusedError('PLUGIN_NOT_INSTALLED', `Install the ${current.spec.pluginName} plugin before configuring it`);
-    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as Partial<ProviderSettings>;
-    if (!given.secretAccessKey?.trim()) delete given.secretAccessKey;
-    const next = clean({ ...current.settings, ...given });
-    const problems = validateSettings(key, next);
+    const next = cleanSettings(key, { ...current.settings, ...settingsInput(current.spec, input) });
+    const problems = current.spec.validate(next);
     if (problems.length) throw InvalidInputError.fromProblems(problems);
-    const missing = missingFields(key, next);
+    const missing = current.spec.missing(next);
     if (next.enabled && missing.length) {
       throw new InvalidInputError(`${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`, missing[0], missing.map((field) => ({ field, message: 'required to enable' })));
     }

@@ -1,5 +1,5 @@
 import { Authorized, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import { VERSION } from '../version.js';
+import { VERSION } from './version.js';
 
 @ObjectType({ description: 'What is running.' })
 export class ServerInfo {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StorageError } from '../errors.js';
+import { StorageError } from './errors.js';
 import type { ChecksumVerification, StorageDriver } from './driver.js';
 
 

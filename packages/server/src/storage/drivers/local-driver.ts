@@ -5,8 +5,8 @@ import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StorageError, type StorageOperation } from '../errors.js';
-import { assertKey, publicObjectUrl } from '../keys.js';
+import { StorageError, type StorageOperation } from './errors.js';
+import { assertKey, publicObjectUrl } from './keys.js';
 import type { ObjectStat, StorageDriver, WriteOptions, WrittenFile } from './driver.js';
 
 const MIME: Record<string, string> = {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3TestTarget } from '../../../test/s3.js';
 import { TcpProxy } from '../../../test/tcp-proxy.js';
-import { StorageError } from '../errors.js';
+import { StorageError } from './errors.js';
 import { describeStorageDriverConformance } from './conformance.js';
 import { S3Driver, partSizeFor, type S3DriverConfig } from './s3-driver.js';
 

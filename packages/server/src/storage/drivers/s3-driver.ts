@@ -17,8 +17,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StorageError, type StorageErrorCode, type StorageOperation } from '../errors.js';
-import { assertKey, publicObjectUrl } from '../keys.js';
+import { StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
+import { assertKey, publicObjectUrl } from './keys.js';
 import { BufferPools } from './buffer-pool.js';
 import type { ObjectStat, SignedUrlDriver, WriteOptions, WrittenFile } from './driver.js';
 

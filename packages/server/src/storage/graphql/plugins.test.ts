@@ -40,7 +40,7 @@ describe('the plugin marketplace on a Regular License', () => {
   });
 
   it('refuses provider settings until the plugin is installed', async () => {
-    const res = await app.graphql('mutation { saveAmazonS3Settings(input: { bucket: "media" }) { bucket } }', {}, await app.adminHeaders());
+    const res = await app.graphql('mutation { saveProviderSettings(provider: AMAZON_S3, values: { bucket: "media" }) { configured } }', {}, await app.adminHeaders());
     expect(res.errors?.[0]).toMatchObject({ message: 'Install the Amazon S3 Storage plugin before configuring it', extensions: { code: 'PLUGIN_NOT_INSTALLED' } });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, type TestApp } from '../../../test/harness.js';
-import { configureR2, R2_FIELDS } from '../../../test/storage-fixtures.js';
+import { configureR2, SAVE_SETTINGS, SETTINGS_FIELDS, type SettingsView } from '../../../test/storage-fixtures.js';
 import { loadAppKeys } from '../../config/app-key.js';
 import { SettingsCipher } from '../settings-cipher.js';
 import { UNCACHED } from '../../db/shared-cache.js';
@@ -22,8 +22,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const save = (input: Record<string, unknown>) =>
-  app.graphql<{ saveCloudflareR2Settings: Record<string, unknown> }>(`mutation($input: CloudflareR2SettingsInput!) { saveCloudflareR2Settings(input: $input) { ${R2_FIELDS} } }`, { input }, admin);
+const save = (values: Record<string, unknown>) => app.graphql<{ saveProviderSettings: SettingsView }>(SAVE_SETTINGS, { provider: 'CLOUDFLARE_R2', values }, admin);
 const storage = async () =>
   (
     await app.graphql<{ defaultStorage: { selected: { key: string }; effective: { key: string }; fallbackInEffect: boolean; fallbackReason: string | null }; storageOptions: { key: string; label: string }[] }>(
@@ -36,11 +35,13 @@ const storage = async () =>
 describe('Cloudflare R2 settings', () => {
   it('derive the endpoint from the account id, with region auto', async () => {
     const saved = await configureR2(app, { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: CANARY, accountId: ACCOUNT_ID, bucket: 'my-media' });
-    expect(saved).toMatchObject({ endpoint: `https://${ACCOUNT_ID}.r2.cloudflarestorage.com`, region: 'auto', configured: true, missingFields: [], hasSecretAccessKey: true });
+    expect(saved).toMatchObject({ endpoint: `https://${ACCOUNT_ID}.r2.cloudflarestorage.com`, configured: true, missingFields: [], storedSecrets: ['secretAccessKey'] });
+    expect(saved.values).not.toHaveProperty('secretAccessKey');
+    expect(saved.values).not.toHaveProperty('region'); // R2 has none: always auto
   });
 
   it('never return the secret, and store it only encrypted', async () => {
-    const read = await app.graphql('{ cloudflareR2Settings { ' + R2_FIELDS + ' } }', {}, admin);
+    const read = await app.graphql(`{ providerSettings(provider: CLOUDFLARE_R2) { ${SETTINGS_FIELDS} } }`, {}, admin);
     expect(JSON.stringify(read)).not.toContain(CANARY);
     const dump = JSON.stringify(await app.orm.em.getConnection().execute('select * from setting'));
     expect(dump).not.toContain(CANARY);
@@ -52,7 +53,7 @@ describe('Cloudflare R2 settings', () => {
       const [row] = await app.orm.em.getConnection().execute(`select value from setting where key = 'provider:cloudflare-r2'`);
       return (new SettingsCipher(loadAppKeys(app.config)).decrypt(row?.value, 'provider:cloudflare-r2') as { secretAccessKey: string }).secretAccessKey;
     };
-    expect((await save({ secretAccessKey: '', bucket: 'other-bucket' })).data?.saveCloudflareR2Settings).toMatchObject({ hasSecretAccessKey: true, bucket: 'other-bucket' });
+    expect((await save({ secretAccessKey: '', bucket: 'other-bucket' })).data?.saveProviderSettings).toMatchObject({ storedSecrets: ['secretAccessKey'], values: { bucket: 'other-bucket' } });
     expect(await storedSecret()).toBe(CANARY);
     await save({ accessKeyId: 'AKIDEXAMPLE' });
     expect(await storedSecret()).toBe(CANARY);
@@ -83,7 +84,16 @@ describe('Cloudflare R2 settings', () => {
 
   it('normalise the key prefix and URLs', async () => {
     const res = await save({ keyPrefix: '/magicads//results/', publicUrl: 'https://pub-1234.r2.dev/' });
-    expect(res.data?.saveCloudflareR2Settings).toMatchObject({ keyPrefix: 'magicads/results', publicUrl: 'https://pub-1234.r2.dev' });
+    expect(res.data?.saveProviderSettings.values).toMatchObject({ keyPrefix: 'magicads/results', publicUrl: 'https://pub-1234.r2.dev' });
+  });
+
+  it('refuse a field the provider does not have, and a value of the wrong kind, naming the field', async () => {
+    expect((await save({ region: 'us-east-1' })).errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^values\.region is not a Cloudflare R2 setting; it has enabled, deleteLocalCopy, accessKeyId/),
+      extensions: { code: 'BAD_USER_INPUT', field: 'region' },
+    });
+    expect((await save({ enabled: 'yes' })).errors?.[0]).toMatchObject({ message: 'Enable Cloudflare R2 must be true or false', extensions: { code: 'BAD_USER_INPUT', field: 'enabled' } });
+    expect((await save({ bucket: 42 })).errors?.[0]).toMatchObject({ message: 'Bucket must be a string', extensions: { code: 'BAD_USER_INPUT', field: 'bucket' } });
   });
 });
 

@@ -1,66 +1,28 @@
+import { JSONObjectResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import {
-  ADMIN_ROLE,
-  LOCAL_STORAGE,
-  LOCAL_STORAGE_LABEL,
-  PROVIDERS,
-  effectiveEndpoint,
-  type ProviderKey,
-  type ProviderSettings,
-  type StorageKey,
-} from '@offload/types';
-import type { Context } from '../../graphql/context.js';
+import { ADMIN_ROLE, LOCAL_STORAGE, LOCAL_STORAGE_LABEL, PROVIDERS, type ProviderKey, type StorageKey } from '@offload/types';
+import type { Context } from '../../app/context.js';
 import { InvalidInputError, tooManyRequests } from '../../domain/errors.js';
 import { testConnection } from '../connection-test.js';
 import type { DefaultStorage, ProviderState } from '../storage-settings.service.js';
 import { ProviderKeyEnum, StorageKeyEnum } from '../../graphql/enums.js';
-import {
-  AmazonS3Settings,
-  AmazonS3SettingsInput,
-  CloudflareR2Settings,
-  CloudflareR2SettingsInput,
-  ConnectionTestResult,
-  DefaultStorageState,
-  StorageOption,
-  StorageProvider,
-  WasabiSettings,
-  WasabiSettingsInput,
-} from './storage.types.js';
+import { ConnectionTestResult, DefaultStorageState, ProviderSettingsView, StorageOption, StorageProvider } from './storage.types.js';
 
 const label = (key: StorageKey) => (key === LOCAL_STORAGE ? LOCAL_STORAGE_LABEL : PROVIDERS[key].label);
 const option = (key: StorageKey): StorageOption => ({ key, label: label(key) });
 
-function common(state: ProviderState) {
-  const s = state.settings;
+function settingsView(state: ProviderState): ProviderSettingsView {
+  const secrets = state.spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
   return {
-    enabled: s.enabled,
-    deleteLocalCopy: s.deleteLocalCopy,
-    accessKeyId: s.accessKeyId,
-    hasSecretAccessKey: Boolean(s.secretAccessKey),
-    bucket: s.bucket,
-    publicUrl: s.publicUrl,
-    keyPrefix: s.keyPrefix,
-    usePathStyleEndpoint: s.usePathStyleEndpoint,
+    provider: state.key,
+    values: Object.fromEntries(state.spec.fields.filter((f) => f.kind !== 'secret').map((f) => [f.name, state.settings[f.name] ?? (f.kind === 'boolean' ? false : '')])),
+    storedSecrets: secrets.filter((name) => Boolean(state.settings[name])),
+    endpoint: state.spec.endpoint(state.settings) ?? null,
     configured: state.configured,
     missingFields: state.missing,
     settingsError: state.decryptError ? 'The stored settings cannot be decrypted with the current APP_KEY; enter the credentials again or restore the previous key.' : null,
   };
 }
-
-const r2Settings = (state: ProviderState): CloudflareR2Settings => ({
-  ...common(state),
-  accountId: state.settings.accountId,
-  customEndpoint: state.settings.customEndpoint,
-  endpoint: effectiveEndpoint('cloudflare-r2', state.settings) ?? null,
-  region: 'auto',
-});
-
-const s3LikeSettings = (state: ProviderState): AmazonS3Settings => ({
-  ...common(state),
-  region: state.settings.region,
-  endpoint: state.settings.endpoint,
-  effectiveEndpoint: effectiveEndpoint(state.key, state.settings) ?? null,
-});
 
 const defaultStorageState = (d: DefaultStorage): DefaultStorageState => ({
   selected: option(d.selected),
@@ -89,39 +51,21 @@ export class StorageResolver {
   }
 
   @Authorized(ADMIN_ROLE)
-  @Query(() => CloudflareR2Settings)
-  async cloudflareR2Settings(@Ctx() ctx: Context): Promise<CloudflareR2Settings> {
-    return r2Settings(await ctx.storageSettings.provider('cloudflare-r2'));
+  @Query(() => ProviderSettingsView, { description: 'A provider’s settings (secrets only as storedSecrets).' })
+  async providerSettings(@Arg('provider', () => ProviderKeyEnum) provider: ProviderKey, @Ctx() ctx: Context): Promise<ProviderSettingsView> {
+    return settingsView(await ctx.storageSettings.provider(provider));
   }
 
   @Authorized(ADMIN_ROLE)
-  @Mutation(() => CloudflareR2Settings, { description: 'Omitted fields keep their values; a blank secret keeps the stored one.' })
-  async saveCloudflareR2Settings(@Arg('input', () => CloudflareR2SettingsInput) input: CloudflareR2SettingsInput, @Ctx() ctx: Context): Promise<CloudflareR2Settings> {
-    return r2Settings(await this.save(ctx, 'cloudflare-r2', input));
-  }
-
-  @Authorized(ADMIN_ROLE)
-  @Query(() => AmazonS3Settings)
-  async amazonS3Settings(@Ctx() ctx: Context): Promise<AmazonS3Settings> {
-    return s3LikeSettings(await ctx.storageSettings.provider('amazon-s3'));
-  }
-
-  @Authorized(ADMIN_ROLE)
-  @Mutation(() => AmazonS3Settings, { description: 'Omitted fields keep their values; a blank secret keeps the stored one.' })
-  async saveAmazonS3Settings(@Arg('input', () => AmazonS3SettingsInput) input: AmazonS3SettingsInput, @Ctx() ctx: Context): Promise<AmazonS3Settings> {
-    return s3LikeSettings(await this.save(ctx, 'amazon-s3', input));
-  }
-
-  @Authorized(ADMIN_ROLE)
-  @Query(() => WasabiSettings)
-  async wasabiSettings(@Ctx() ctx: Context): Promise<WasabiSettings> {
-    return s3LikeSettings(await ctx.storageSettings.provider('wasabi'));
-  }
-
-  @Authorized(ADMIN_ROLE)
-  @Mutation(() => WasabiSettings, { description: 'Omitted fields keep their values; a blank secret keeps the stored one.' })
-  async saveWasabiSettings(@Arg('input', () => WasabiSettingsInput) input: WasabiSettingsInput, @Ctx() ctx: Context): Promise<WasabiSettings> {
-    return s3LikeSettings(await this.save(ctx, 'wasabi', input));
+  @Mutation(() => ProviderSettingsView, {
+    description: 'Saves a provider’s settings, given by field name (its catalog entry lists them). Omitted fields keep their values; a blank secret keeps the stored one.',
+  })
+  async saveProviderSettings(
+    @Arg('provider', () => ProviderKeyEnum) provider: ProviderKey,
+    @Arg('values', () => JSONObjectResolver) values: Record<string, unknown>,
+    @Ctx() ctx: Context,
+  ): Promise<ProviderSettingsView> {
+    return settingsView(await this.save(ctx, provider, values));
   }
 
   @Authorized(ADMIN_ROLE)
@@ -131,18 +75,12 @@ export class StorageResolver {
   async testStorageConnection(
     @Arg('provider', () => ProviderKeyEnum) provider: ProviderKey,
     @Ctx() ctx: Context,
-    @Arg('cloudflareR2', () => CloudflareR2SettingsInput, { nullable: true }) cloudflareR2?: CloudflareR2SettingsInput,
-    @Arg('amazonS3', () => AmazonS3SettingsInput, { nullable: true }) amazonS3?: AmazonS3SettingsInput,
-    @Arg('wasabi', () => WasabiSettingsInput, { nullable: true }) wasabi?: WasabiSettingsInput,
+    @Arg('values', () => JSONObjectResolver, { nullable: true, description: 'Settings to save first, as for saveProviderSettings.' }) values?: Record<string, unknown> | null,
   ): Promise<ConnectionTestResult> {
-    const given = { 'cloudflare-r2': cloudflareR2, 'amazon-s3': amazonS3, wasabi };
-    const mismatched = Object.entries(given).find(([key, value]) => value && key !== provider);
-    if (mismatched) throw new InvalidInputError(`Settings for ${mismatched[0]} were given, but the test is for ${provider}`, 'provider');
     const wait = ctx.rateLimits.connectionTest.retryAfter(ctx.requestIp);
     if (wait > 0) throw tooManyRequests('connection tests', wait);
     ctx.rateLimits.connectionTest.hit(ctx.requestIp);
-    const input = given[provider];
-    const state = input ? await this.save(ctx, provider, input) : await ctx.storageSettings.provider(provider);
+    const state = values ? await this.save(ctx, provider, values) : await ctx.storageSettings.provider(provider);
     if (!state.installed) throw new InvalidInputError(`Install the ${state.spec.pluginName} plugin first`, 'provider');
     const result = await testConnection(state, ctx.drivers);
     ctx.logger.info({ provider, ok: result.ok, step: result.step, code: result.code, durationMs: result.durationMs }, 'storage connection tested');
@@ -169,7 +107,7 @@ export class StorageResolver {
     return result;
   }
 
-  private async save(ctx: Context, key: ProviderKey, input: Partial<ProviderSettings>): Promise<ProviderState> {
+  private async save(ctx: Context, key: ProviderKey, input: Record<string, unknown>): Promise<ProviderState> {
     const state = await ctx.storageSettings.saveProvider(key, input);
     ctx.logger.info({ provider: key, enabled: state.settings.enabled }, 'storage provider settings saved');
     return state;

@@ -1,4 +1,5 @@
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { JSONObjectResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ConnectionTestStep, PluginAction, Pricing, ProviderKey, StorageKey } from '@offload/types';
 import { ConnectionTestStepEnum, PluginActionEnum, PricingEnum, ProviderKeyEnum, StorageKeyEnum } from '../../graphql/enums.js';
 
@@ -115,125 +116,28 @@ export class ConnectionTestResult {
 
 // ------------------------------------------------------------------ settings
 
-@ObjectType({ description: 'What every provider’s settings have in common.' })
-abstract class ProviderSettingsBase {
-  @Field(() => Boolean)
-  enabled!: boolean;
+@ObjectType('ProviderSettings', {
+  description: 'One provider’s settings, by field name as its catalog entry in @offload/types lists them (the same for every provider).',
+})
+export class ProviderSettingsView {
+  @Field(() => ProviderKeyEnum)
+  provider!: ProviderKey;
 
-  @Field(() => Boolean)
-  deleteLocalCopy!: boolean;
+  @Field(() => JSONObjectResolver, { description: 'Every field of the provider’s form but its secrets, by name: strings, and true/false for switches.' })
+  values!: Record<string, string | boolean>;
 
-  @Field(() => String)
-  accessKeyId!: string;
+  @Field(() => [String], { description: 'The secret fields that have a stored value. Secrets themselves are never returned.' })
+  storedSecrets!: string[];
 
-  @Field(() => Boolean, { description: 'A secret access key is stored. The secret itself is never returned.' })
-  hasSecretAccessKey!: boolean;
+  @Field(() => String, { nullable: true, description: 'The endpoint in use, derived where the settings leave it blank; null means the provider’s default.' })
+  endpoint!: string | null;
 
-  @Field(() => String)
-  bucket!: string;
-
-  @Field(() => String)
-  publicUrl!: string;
-
-  @Field(() => String)
-  keyPrefix!: string;
-
-  @Field(() => Boolean)
-  usePathStyleEndpoint!: boolean;
-
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Every required field is filled in (and the stored settings can be decrypted).' })
   configured!: boolean;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Required fields still blank, by field name.' })
   missingFields!: string[];
 
   @Field(() => String, { nullable: true, description: 'Set when the stored settings cannot be decrypted with the current APP_KEY.' })
   settingsError!: string | null;
 }
-
-@ObjectType()
-export class CloudflareR2Settings extends ProviderSettingsBase {
-  @Field(() => String)
-  accountId!: string;
-
-  @Field(() => String)
-  customEndpoint!: string;
-
-  @Field(() => String, { nullable: true, description: 'The endpoint in use: the custom one, or derived from the account id.' })
-  endpoint!: string | null;
-
-  @Field(() => String, { description: 'Always auto for R2.' })
-  region!: string;
-}
-
-@ObjectType()
-export class AmazonS3Settings extends ProviderSettingsBase {
-  @Field(() => String)
-  region!: string;
-
-  @Field(() => String, { description: 'As configured; blank means AWS.' })
-  endpoint!: string;
-
-  @Field(() => String, { nullable: true, description: 'The endpoint in use; null means the AWS endpoint for the region.' })
-  effectiveEndpoint!: string | null;
-}
-
-@ObjectType()
-export class WasabiSettings extends ProviderSettingsBase {
-  @Field(() => String)
-  region!: string;
-
-  @Field(() => String, { description: 'As configured; blank means derived from the region.' })
-  endpoint!: string;
-
-  @Field(() => String, { nullable: true, description: 'The endpoint in use.' })
-  effectiveEndpoint!: string | null;
-}
-
-@InputType()
-abstract class ProviderSettingsInputBase {
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean;
-
-  @Field(() => Boolean, { nullable: true })
-  deleteLocalCopy?: boolean;
-
-  @Field(() => String, { nullable: true })
-  accessKeyId?: string;
-
-  @Field(() => String, { nullable: true, description: 'Write-only. Blank or omitted keeps the stored secret.' })
-  secretAccessKey?: string;
-
-  @Field(() => String, { nullable: true })
-  bucket?: string;
-
-  @Field(() => String, { nullable: true })
-  publicUrl?: string;
-
-  @Field(() => String, { nullable: true })
-  keyPrefix?: string;
-
-  @Field(() => Boolean, { nullable: true })
-  usePathStyleEndpoint?: boolean;
-}
-
-@InputType({ description: 'Omitted fields keep their stored values; an empty string clears one.' })
-export class CloudflareR2SettingsInput extends ProviderSettingsInputBase {
-  @Field(() => String, { nullable: true })
-  accountId?: string;
-
-  @Field(() => String, { nullable: true })
-  customEndpoint?: string;
-}
-
-@InputType({ description: 'Omitted fields keep their stored values; an empty string clears one.' })
-export class AmazonS3SettingsInput extends ProviderSettingsInputBase {
-  @Field(() => String, { nullable: true })
-  region?: string;
-
-  @Field(() => String, { nullable: true })
-  endpoint?: string;
-}
-
-@InputType({ description: 'Omitted fields keep their stored values; an empty string clears one.' })
-export class WasabiSettingsInput extends AmazonS3SettingsInput {}

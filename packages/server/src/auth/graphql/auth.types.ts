@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import type { ApiScope } from '@offload/types';
-import { ApiScopeEnum } from '../graphql/enums.js';
-import { DateTime } from '../graphql/scalars.js';
+import { ApiScopeEnum } from '../../graphql/enums.js';
+import { DateTime } from '../../graphql/scalars.js';
 
 @ObjectType({ description: 'The signed-in admin.' })
 export class AdminViewer {

@@ -1,7 +1,7 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
-import { StudioEnum } from '../graphql/enums.js';
-import { Creative, type Studio } from './creative.entity.js';
+import { StudioEnum } from '../../graphql/enums.js';
+import { Creative, type Studio } from '../creative.entity.js';
 
 @ObjectType()
 export class PageInfo {

@@ -2,21 +2,26 @@ import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuthService } from './auth/auth.service.js';
-import { loadAppKeys, type AppKeys } from './config/app-key.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { CreativeRepository, FinalizeBatcher } from './creatives/creative.repository.js';
-import { CreativeService } from './creatives/creative.service.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
-import { openDatabase, type MikroORM } from './db/orm.js';
-import { SharedCache } from './db/shared-cache.js';
-import { RateLimiter } from './domain/rate-limit.js';
-import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './offload/metrics.js';
-import { ProviderDrivers } from './storage/provider-driver.js';
-import { ResultsRoot } from './storage/results-root.js';
-import { SettingsCipher } from './storage/settings-cipher.js';
-import { StorageSettingsService } from './storage/storage-settings.service.js';
+import { AdminSession } from '../auth/admin-session.entity.js';
+import { AdminUser } from '../auth/admin-user.entity.js';
+import { ApiToken } from '../auth/api-token.entity.js';
+import { AuthService } from '../auth/auth.service.js';
+import { Creative } from '../creatives/creative.entity.js';
+import { Setting } from '../db/setting.entity.js';
+import { loadAppKeys, type AppKeys } from '../config/app-key.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { CreativeRepository, FinalizeBatcher } from '../creatives/creative.repository.js';
+import { CreativeService } from '../creatives/creative.service.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres.js';
+import { openDatabase, type MikroORM } from '../db/orm.js';
+import { SharedCache } from '../db/shared-cache.js';
+import { RateLimiter } from '../domain/rate-limit.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { Metrics } from '../offload/metrics.js';
+import { ProviderDrivers } from '../storage/provider-driver.js';
+import { ResultsRoot } from '../storage/results-root.js';
+import { SettingsCipher } from '../storage/settings-cipher.js';
+import { StorageSettingsService } from '../storage/storage-settings.service.js';
 
 /**
  * The composition root: the one place a process is wired together. `main` (the API), the
@@ -25,6 +30,9 @@ import { StorageSettingsService } from './storage/storage-settings.service.js';
  * by a module. `scope()` builds the services of one unit of work — a request, a job, a command —
  * once, on an EntityManager of its own.
  */
+
+/** Every table's entity class. */
+const ENTITIES = [Setting, AdminUser, AdminSession, ApiToken, Creative];
 
 /** The services of one unit of work. */
 export interface Scope {
@@ -86,7 +94,7 @@ export async function compose({ config, logger = createLogger(config.logLevel), 
   }
   const embedded: EmbeddedDatabase | undefined = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
-  const orm = await openDatabase(databaseUrl, logger);
+  const orm = await openDatabase(databaseUrl, ENTITIES, logger);
   const cache = new SharedCache(databaseUrl, logger);
   await cache.start();
   mkdirSync(config.resultsDir, { recursive: true });

@@ -1,10 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ROLE } from '@offload/types';
-import type { Context } from '../graphql/context.js';
+import type { Context } from '../../app/context.js';
 import type { StorageKey } from '@offload/types';
-import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../graphql/enums.js';
-import { Creative, type OffloadStatus, type Studio } from './creative.entity.js';
-import { encodeCursor } from './creative.service.js';
+import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../../graphql/enums.js';
+import { Creative, type OffloadStatus, type Studio } from '../creative.entity.js';
+import { encodeCursor } from '../creative.service.js';
 import { CreativeConnection, FinalizeCreativeInput } from './creative.types.js';
 
 @Resolver(() => Creative)

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Actor } from '../auth/actor.js';
-import type { Runtime, Scope } from '../composition.js';
+import type { Runtime, Scope } from './composition.js';
 import type { Config } from '../config/config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../log/logger.js';
 
 /** Everything a resolver may use for one request: the request's services (built once, see `Scope`) and who is calling. */
 export interface Context extends Scope {

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
-import { authChecker } from '../auth/auth-checker.js';
-import { AuthResolver } from '../auth/auth.resolver.js';
-import { CreativeResolver } from '../creatives/creative.resolver.js';
+import { authChecker } from '../auth/graphql/auth-checker.js';
+import { AuthResolver } from '../auth/graphql/auth.resolver.js';
+import { CreativeResolver } from '../creatives/graphql/creative.resolver.js';
 import { PluginResolver } from '../storage/graphql/plugin.resolver.js';
 import { StorageResolver } from '../storage/graphql/storage.resolver.js';
 import { ServerInfoResolver } from '../system/server-info.resolver.js';
