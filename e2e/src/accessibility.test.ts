@@ -25,7 +25,11 @@ beforeAll(async () => {
   // The provider screens exist once their plugins are installed.
   await page.evaluate(async () => {
     for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) {
-      await fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: `mutation { installPlugin(key: ${key}) { installed } }` }) });
+      await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { installPlugin(key: ${key}) { installed } }` }),
+      });
     }
   });
   await context.close();
@@ -52,7 +56,9 @@ describe.each([
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
     await page.waitForLoadState('networkidle');
     const { violations } = await new AxeBuilder({ page }).analyze();
-    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const serious = violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     expect(serious).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     await screenshot(page, `${screen}-${name}`);

@@ -36,7 +36,11 @@ async function field(label: string, value: string) {
 
 async function platformToken(): Promise<string> {
   const res = await page.evaluate(async () => {
-    const r = await fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }' }) });
+    const r = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }' }),
+    });
     return r.json();
   });
   return res.data.createApiToken.token as string;
@@ -46,7 +50,10 @@ async function finalize(token: string, rel: string) {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', variables: { i: { path: rel, studio: 'IMAGE' } } }),
+    body: JSON.stringify({
+      query: 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }',
+      variables: { i: { path: rel, studio: 'IMAGE' } },
+    }),
   });
   return ((await res.json()) as { data: { finalizeCreative: { id: string } } }).data.finalizeCreative.id;
 }
@@ -58,7 +65,8 @@ async function waitOffloaded(token: string, id: string) {
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: 'query($id: ID!) { creative(id: $id) { offloadStatus objectKey url localCopy } }', variables: { id } }),
     });
-    const creative = ((await res.json()) as { data: { creative: { offloadStatus: string; objectKey: string; url: string; localCopy: boolean } } }).data.creative;
+    const creative = ((await res.json()) as { data: { creative: { offloadStatus: string; objectKey: string; url: string; localCopy: boolean } } }).data
+      .creative;
     if (creative.offloadStatus === 'OFFLOADED') return creative;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -77,7 +85,9 @@ describe('the go-live checklist, in a browser', () => {
     await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
 
     // Not selectable yet, and the screen says what is missing.
-    await expect.poll(() => page.getByTestId('availability').textContent()).toMatch(/fill in Access Key ID, Secret Access Key, Account ID \(or a Custom Endpoint\) and Bucket/);
+    await expect
+      .poll(() => page.getByTestId('availability').textContent())
+      .toMatch(/fill in Access Key ID, Secret Access Key, Account ID \(or a Custom Endpoint\) and Bucket/);
 
     // 2. Credentials and the Public / CDN URL; the derived endpoint shows as you type.
     await field('Account ID', '0123456789abcdef0123456789abcdef');

@@ -31,7 +31,12 @@ let next = 0;
 async function lane() {
   while (next < files.length) {
     const file = files[next++]!;
-    await new Upload({ client, partSize, queueSize, params: { Bucket: bucket, Key: `${prefix}/${file}`, Body: createReadStream(path.join(dir, file)) } }).done();
+    await new Upload({
+      client,
+      partSize,
+      queueSize,
+      params: { Bucket: bucket, Key: `${prefix}/${file}`, Body: createReadStream(path.join(dir, file)) },
+    }).done();
   }
 }
 await Promise.all(Array.from({ length: concurrency }, lane));

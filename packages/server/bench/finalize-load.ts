@@ -54,7 +54,10 @@ async function load(name: string, body: () => string, headers: Record<string, st
     cpuMsPerRequest: round((cpu * 1000) / result.requests.total, 2),
     serverCpuMsPerRequest: round(((server1 - server0) * 1000) / result.requests.total, 2),
   };
-  console.log(`${name}: ${run.requestsPerSecond} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.errors} errors, ${run.cpuMsPerRequest} CPU-ms/request (server ${run.serverCpuMsPerRequest} + PostgreSQL)`);
+  console.log(
+    `${name}: ${run.requestsPerSecond} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.errors} errors, ${run.cpuMsPerRequest} CPU-ms/request ` +
+      `(server ${run.serverCpuMsPerRequest} + PostgreSQL)`,
+  );
   return run;
 }
 
@@ -85,13 +88,22 @@ try {
   // A production server is warm: JIT-compiled paths, open pools.
   await load('warm-up: trivial query', () => trivial, {});
   const warm = pathsTo(path.join(dir, image.path), 'load-warm-up', '.png');
-  finalized += (await load('warm-up: finalize', () => JSON.stringify({ query: FINALIZE, variables: { i: { path: warm(), studio: 'IMAGE' } } }), platform)).requests;
+  finalized += (await load('warm-up: finalize', () => JSON.stringify({ query: FINALIZE, variables: { i: { path: warm(), studio: 'IMAGE' } } }), platform))
+    .requests;
   for (let r = 0; r < rounds; r++) {
     const images = pathsTo(path.join(dir, image.path), `load-images-${r}`, '.png');
     const videos = pathsTo(path.join(dir, video.path), `load-videos-${r}`, '.mp4');
     runs.trivialQuery.push(await load(`round ${r + 1} trivial query`, () => trivial, {}));
-    const img = await load(`round ${r + 1} finalize (image, ${round(image.size / 1e6)} MB)`, () => JSON.stringify({ query: FINALIZE, variables: { i: { path: images(), studio: 'IMAGE' } } }), platform);
-    const vid = await load(`round ${r + 1} finalize (video, ${round(video.size / 1e6)} MB)`, () => JSON.stringify({ query: FINALIZE, variables: { i: { path: videos(), studio: 'VIDEO' } } }), platform);
+    const img = await load(
+      `round ${r + 1} finalize (image, ${round(image.size / 1e6)} MB)`,
+      () => JSON.stringify({ query: FINALIZE, variables: { i: { path: images(), studio: 'IMAGE' } } }),
+      platform,
+    );
+    const vid = await load(
+      `round ${r + 1} finalize (video, ${round(video.size / 1e6)} MB)`,
+      () => JSON.stringify({ query: FINALIZE, variables: { i: { path: videos(), studio: 'VIDEO' } } }),
+      platform,
+    );
     runs.finalizeImage.push(img);
     runs.finalizeVideo.push(vid);
     finalized += img.requests + vid.requests;
@@ -99,7 +111,8 @@ try {
   // Every answered finalize recorded a creative queued for the bucket (a GraphQL error would
   // answer 200 too); requests still in flight when a run's clock stopped may add a few more.
   const { queued } = await product.platform<{ queued: number }>('{ queued: creativeCount(status: QUEUED) }', {});
-  if (queued < finalized || queued > finalized + (2 * rounds + 1) * connections) throw new Error(`${finalized} finalizes answered, but ${queued} creatives are queued`);
+  if (queued < finalized || queued > finalized + (2 * rounds + 1) * connections)
+    throw new Error(`${finalized} finalizes answered, but ${queued} creatives are queued`);
 } finally {
   await product.stop();
 }

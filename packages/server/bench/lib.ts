@@ -59,7 +59,10 @@ function procStat(pid: number): { ppid: number; comm: string; self: number; chil
   }
 }
 
-const allPids = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+const allPids = () =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 
 /** CPU-seconds a process has used so far (all its threads). */
 export const cpuOf = (pid: number) => procStat(pid)?.self ?? 0;
@@ -101,17 +104,24 @@ export async function runMeasured(command: string, args: string[], env: NodeJS.P
   // bash's `times` reports the CPU its waited-for children used: exact, and it needs nothing installed.
   const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const started = performance.now();
-  const child = spawn('bash', ['-c', `${quoted} >"$BENCH_OUT" 2>&1; status=$?; times >&2; exit $status`], { env: { ...env, BENCH_OUT: path.join(os.tmpdir(), `offload-bench-${process.pid}.out`) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('bash', ['-c', `${quoted} >"$BENCH_OUT" 2>&1; status=$?; times >&2; exit $status`], {
+    env: { ...env, BENCH_OUT: path.join(os.tmpdir(), `offload-bench-${process.pid}.out`) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let times = '';
   child.stderr.on('data', (c: Buffer) => (times += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const seconds = (performance.now() - started) / 1000;
   const output = readFileSync(path.join(os.tmpdir(), `offload-bench-${process.pid}.out`), 'utf8');
   if (code !== 0) throw new Error(`${command} exited with ${code}:\n${output.slice(-2000)}`);
-  const [user, sys] = times.trim().split('\n')[1]!.split(/\s+/).map((t) => {
-    const m = /(\d+)m([\d.]+)s/.exec(t)!;
-    return Number(m[1]) * 60 + Number(m[2]);
-  });
+  const [user, sys] = times
+    .trim()
+    .split('\n')[1]!
+    .split(/\s+/)
+    .map((t) => {
+      const m = /(\d+)m([\d.]+)s/.exec(t)!;
+      return Number(m[1]) * 60 + Number(m[2]);
+    });
   return { seconds, cpuSeconds: user! + sys!, output };
 }
 
@@ -133,7 +143,11 @@ export interface Product {
 }
 
 export async function graphql<T>(url: string, query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>): Promise<T> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length || !body.data) throw new Error(`GraphQL: ${body.errors?.map((e) => e.message).join('; ') ?? res.status}`);
   return body.data;
@@ -177,7 +191,10 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the product did not become healthy in 60 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -186,7 +203,10 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
   const signIn = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }', variables: { e: ADMIN.email, p: ADMIN.password } }),
+    body: JSON.stringify({
+      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
+      variables: { e: ADMIN.email, p: ADMIN.password },
+    }),
   });
   const cookie = signIn.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error(`could not sign in: ${await signIn.text()}`);
@@ -222,7 +242,14 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
 export async function useBucket(product: Product, target: S3TestTarget, keyPrefix: string): Promise<void> {
   await product.admin(`mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }`).catch(() => undefined); // already installed: fine
   await product.admin(`mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }`, {
-    i: { accessKeyId: target.full.accessKeyId, secretAccessKey: target.full.secretAccessKey, bucket: target.bucket, customEndpoint: target.endpoint, keyPrefix, enabled: true },
+    i: {
+      accessKeyId: target.full.accessKeyId,
+      secretAccessKey: target.full.secretAccessKey,
+      bucket: target.bucket,
+      customEndpoint: target.endpoint,
+      keyPrefix,
+      enabled: true,
+    },
   });
   await product.admin(`mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }`);
 }

@@ -18,7 +18,8 @@ const image = path.join(dir, files[0]!.path);
 
 /** 300 local creatives, then 300 more offloaded to the bucket. */
 async function seed(product: Product): Promise<void> {
-  const finalize = (p: string) => product.platform('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: p, studio: 'IMAGE' } });
+  const finalize = (p: string) =>
+    product.platform('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: p, studio: 'IMAGE' } });
   mkdirSync(path.join(product.resultsDir, 'list'), { recursive: true });
   for (let i = 0; i < 600; i++) linkSync(image, path.join(product.resultsDir, `list/${i}.png`));
   for (let i = 0; i < 300; i++) await finalize(`list/${i}.png`);
@@ -36,7 +37,8 @@ async function list(product: Product): Promise<{ ms: number; count: number }> {
   const data = await product.platform<{ creatives: { edges: { node: { location: string; url: string } }[] } }>(LIST);
   const ms = performance.now() - started;
   const edges = data.creatives.edges;
-  if (edges.length !== 500 || !edges.some((e) => e.node.location === 'CLOUDFLARE_R2') || !edges.some((e) => e.node.location === 'LOCAL')) throw new Error('the listing did not return 500 creatives of both kinds');
+  if (edges.length !== 500 || !edges.some((e) => e.node.location === 'CLOUDFLARE_R2') || !edges.some((e) => e.node.location === 'LOCAL'))
+    throw new Error('the listing did not return 500 creatives of both kinds');
   return { ms, count: edges.length };
 }
 
@@ -59,7 +61,10 @@ let queries: number;
 try {
   await seed(counted);
   await list(counted);
-  const logged = () => readFileSync(counted.logFile, 'utf8').split('\n').filter((l) => l.includes('[query]')).length;
+  const logged = () =>
+    readFileSync(counted.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('[query]')).length;
   const before = logged();
   await list(counted);
   await new Promise((r) => setTimeout(r, 300)); // let the log flush
@@ -71,4 +76,8 @@ try {
 
 const sorted = [...latencies].sort((a, b) => a - b);
 const result = { medianMs: round(median(latencies)), p95Ms: round(sorted[Math.floor(sorted.length * 0.95)]!), sqlQueries: queries, calls: CALLS };
-writeResult('listing', { query: 'creatives(first: 500) { … location url … } over 300 local + 300 offloaded creatives', ...result, targets: { sqlQueriesAtMost3: queries <= 3, medianUnder50Ms: result.medianMs < 50 } });
+writeResult('listing', {
+  query: 'creatives(first: 500) { … location url … } over 300 local + 300 offloaded creatives',
+  ...result,
+  targets: { sqlQueriesAtMost3: queries <= 3, medianUnder50Ms: result.medianMs < 50 },
+});

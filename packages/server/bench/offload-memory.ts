@@ -25,9 +25,15 @@ function writeFile(product: Product, rel: string, mib: number): void {
 }
 
 async function offload(product: Product, rel: string): Promise<{ status: string; objectKey: string }> {
-  const { finalizeCreative } = await product.platform<{ finalizeCreative: { id: string } }>('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'VIDEO' } });
+  const { finalizeCreative } = await product.platform<{ finalizeCreative: { id: string } }>(
+    'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }',
+    { i: { path: rel, studio: 'VIDEO' } },
+  );
   for (;;) {
-    const { creative } = await product.platform<{ creative: { offloadStatus: string; objectKey: string } }>('query($id: ID!) { creative(id: $id) { offloadStatus objectKey } }', { id: finalizeCreative.id });
+    const { creative } = await product.platform<{ creative: { offloadStatus: string; objectKey: string } }>(
+      'query($id: ID!) { creative(id: $id) { offloadStatus objectKey } }',
+      { id: finalizeCreative.id },
+    );
     if (creative.offloadStatus === 'OFFLOADED' || creative.offloadStatus === 'FAILED') return { status: creative.offloadStatus, objectKey: creative.objectKey };
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -11,7 +11,21 @@ import { linkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { deletePrefix, independentS3Client, s3TestTarget } from '../test/s3.js';
-import { MB, corpus, cpuOf, median, postgresCpuMeter, round, runMeasured, s3ServerCpu, serverDir, startProduct, useBucket, writeResult, type Product } from './lib.js';
+import {
+  MB,
+  corpus,
+  cpuOf,
+  median,
+  postgresCpuMeter,
+  round,
+  runMeasured,
+  s3ServerCpu,
+  serverDir,
+  startProduct,
+  useBucket,
+  writeResult,
+  type Product,
+} from './lib.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const target = s3TestTarget();
@@ -45,7 +59,8 @@ async function verifyUploaded(prefix: string): Promise<void> {
     }
     token = page.NextContinuationToken;
   } while (token);
-  if (count !== files.length || total !== bytes) throw new Error(`${prefix}: the bucket holds ${count} objects / ${total} bytes, expected ${files.length} / ${bytes}`);
+  if (count !== files.length || total !== bytes)
+    throw new Error(`${prefix}: the bucket holds ${count} objects / ${total} bytes, expected ${files.length} / ${bytes}`);
 }
 
 const product: Product = await startProduct();
@@ -69,7 +84,9 @@ async function offloadThroughProduct(r: number): Promise<Run> {
     Array.from({ length: 8 }, async () => {
       while (next < files.length) {
         const f = files[next++]!;
-        await product.platform(`mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }`, { i: { path: `${folder}/${f.path}`, studio: f.path.endsWith('.mp4') ? 'VIDEO' : 'IMAGE' } });
+        await product.platform(`mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }`, {
+          i: { path: `${folder}/${f.path}`, studio: f.path.endsWith('.mp4') ? 'VIDEO' : 'IMAGE' },
+        });
       }
     }),
   );
@@ -85,7 +102,12 @@ async function offloadThroughProduct(r: number): Promise<Run> {
   return { seconds, cpuSeconds: cpu1[0]! - cpu0[0]!, postgresCpuSeconds: cpu1[1]! - cpu0[1]!, s3ServerCpuSeconds: cpu1[2]! - cpu0[2]! };
 }
 
-const clientEnv: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: target.full.accessKeyId, AWS_SECRET_ACCESS_KEY: target.full.secretAccessKey, AWS_DEFAULT_REGION: target.region };
+const clientEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: target.full.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: target.full.secretAccessKey,
+  AWS_DEFAULT_REGION: target.region,
+};
 delete clientEnv.AWS_CA_BUNDLE; // Debian's rclone fails to start while it is set (plain-http endpoint anyway)
 delete clientEnv.AWS_PROFILE;
 
@@ -102,21 +124,57 @@ const uploaders: Record<string, { label: string; run: (round: number) => Promise
   offload: { label: 'Offload (finalize → verified OFFLOADED)', run: offloadThroughProduct },
   awsCli: {
     label: 'AWS CLI `aws s3 cp --recursive` (Debian)',
-    run: (r) => external('/usr/bin/aws', (p) => ['s3', 'cp', '--recursive', '--only-show-errors', '--endpoint-url', target.endpoint, dir, `s3://${target.bucket}/${p}/`, '--exclude', '.complete'], 'awsCli', r),
+    run: (r) =>
+      external(
+        '/usr/bin/aws',
+        (p) => [
+          's3',
+          'cp',
+          '--recursive',
+          '--only-show-errors',
+          '--endpoint-url',
+          target.endpoint,
+          dir,
+          `s3://${target.bucket}/${p}/`,
+          '--exclude',
+          '.complete',
+        ],
+        'awsCli',
+        r,
+      ),
   },
   rclone: {
     label: 'rclone copy (Debian, S3 backend)',
     run: (r) =>
       external(
         '/usr/bin/rclone',
-        (p) => ['copy', dir, `:s3:${target.bucket}/${p}`, '--config', '/dev/null', '--s3-provider', 'Ceph', '--s3-endpoint', target.endpoint, '--s3-access-key-id', target.full.accessKeyId, '--s3-secret-access-key', target.full.secretAccessKey, '--s3-region', target.region, '--exclude', '.complete'],
+        (p) => [
+          'copy',
+          dir,
+          `:s3:${target.bucket}/${p}`,
+          '--config',
+          '/dev/null',
+          '--s3-provider',
+          'Ceph',
+          '--s3-endpoint',
+          target.endpoint,
+          '--s3-access-key-id',
+          target.full.accessKeyId,
+          '--s3-secret-access-key',
+          target.full.secretAccessKey,
+          '--s3-region',
+          target.region,
+          '--exclude',
+          '.complete',
+        ],
         'rclone',
         r,
       ),
   },
   bareLibStorage: {
     label: 'bare lib-storage script (same concurrency, part size and queue)',
-    run: (r) => external(process.execPath, (p) => ['--import', 'tsx', path.join(serverDir, 'bench/bare-upload.ts'), dir, target.bucket, p], 'bareLibStorage', r),
+    run: (r) =>
+      external(process.execPath, (p) => ['--import', 'tsx', path.join(serverDir, 'bench/bare-upload.ts'), dir, target.bucket, p], 'bareLibStorage', r),
   },
 };
 
@@ -130,7 +188,10 @@ try {
     for (const name of order) {
       const run = await uploaders[name]!.run(r);
       runs[name]!.push(run);
-      console.log(`round ${r + 1}/${rounds} ${name}: ${round(bytes / MB / run.seconds)} MB/s, ${round(run.seconds, 2)} s, CPU ${round(run.cpuSeconds, 2)} s + PostgreSQL ${round(run.postgresCpuSeconds, 2)} s`);
+      console.log(
+        `round ${r + 1}/${rounds} ${name}: ${round(bytes / MB / run.seconds)} MB/s, ${round(run.seconds, 2)} s, CPU ${round(run.cpuSeconds, 2)} s + ` +
+          `PostgreSQL ${round(run.postgresCpuSeconds, 2)} s`,
+      );
       await deletePrefix(target, prefixOf(name, r));
     }
   }
@@ -154,7 +215,12 @@ const summary = Object.fromEntries(
         ownCpuSecondsPerGB: round(own / gb, 2),
         postgresCpuSecondsPerGB: round(postgres / gb, 2),
         s3ServerCpuSecondsPerGB: round(median(rs.map((x) => x.s3ServerCpuSeconds)) / gb, 2),
-        runs: rs.map((x) => ({ seconds: round(x.seconds, 2), cpuSeconds: round(x.cpuSeconds, 2), postgresCpuSeconds: round(x.postgresCpuSeconds, 2), s3ServerCpuSeconds: round(x.s3ServerCpuSeconds, 2) })),
+        runs: rs.map((x) => ({
+          seconds: round(x.seconds, 2),
+          cpuSeconds: round(x.cpuSeconds, 2),
+          postgresCpuSeconds: round(x.postgresCpuSeconds, 2),
+          s3ServerCpuSeconds: round(x.s3ServerCpuSeconds, 2),
+        })),
       },
     ];
   }),
@@ -172,7 +238,11 @@ const ratios = {
 writeResult('offload-throughput', {
   corpus: { files: files.length, bytes, description: '200 images of 1–4 MiB + 3 videos of 200 MiB, seed 20261125' },
   rounds,
-  settings: { concurrency: Number(process.env.OFFLOAD_CONCURRENCY ?? 4), partSizeMiB: Number(process.env.OFFLOAD_PART_SIZE_MB ?? 8), partQueue: Number(process.env.OFFLOAD_PART_QUEUE ?? 2) },
+  settings: {
+    concurrency: Number(process.env.OFFLOAD_CONCURRENCY ?? 4),
+    partSizeMiB: Number(process.env.OFFLOAD_PART_SIZE_MB ?? 8),
+    partQueue: Number(process.env.OFFLOAD_PART_QUEUE ?? 2),
+  },
   uploaders: summary,
   ratios,
   targets: {

@@ -20,34 +20,68 @@ const listing = load('listing');
 const memory = load('offload-memory');
 const bundle = load('admin-bundle');
 const machine = [throughput, finalize, listing, memory, bundle].find(Boolean)?.machine ?? 'unknown';
-lines.push(`Latest run: ${[throughput, finalize, listing, memory, bundle].filter(Boolean).map((r) => r.date.slice(0, 16).replace('T', ' ')).sort().at(-1)} UTC on ${machine}.`, '');
+lines.push(
+  `Latest run: ${[throughput, finalize, listing, memory, bundle]
+    .filter(Boolean)
+    .map((r) => r.date.slice(0, 16).replace('T', ' '))
+    .sort()
+    .at(-1)} UTC on ${machine}.`,
+  '',
+);
 
 lines.push('| Measure | Result | Target | Met |', '|---|---|---|---|');
 if (throughput) {
   const u = throughput.uploaders;
   const r = throughput.ratios;
-  lines.push(`| Offload throughput vs the faster of AWS CLI and rclone | ${r.vsFasterOfAwsCliAndRclone} × (${u.offload.mbPerSecond} MB/s) | ≥ 1.0 | ${met(throughput.targets.vsFasterOfAwsCliAndRclone)} |`);
+  lines.push(
+    `| Offload throughput vs the faster of AWS CLI and rclone | ${r.vsFasterOfAwsCliAndRclone} × (${u.offload.mbPerSecond} MB/s) | ≥ 1.0 | ` +
+      `${met(throughput.targets.vsFasterOfAwsCliAndRclone)} |`,
+  );
   lines.push(`| Offload throughput vs bare lib-storage | ${r.vsBareLibStorage} × | ≥ 0.9 | ${met(throughput.targets.vsBareLibStorage)} |`);
-  lines.push(`| Offload CPU-s/GB (ours + PostgreSQL) vs AWS CLI | ${r.cpuPerGBvsAwsCli} × (${u.offload.cpuSecondsPerGB} vs ${u.awsCli.cpuSecondsPerGB}) | ≤ 1.0 | ${met(throughput.targets.cpuPerGBvsAwsCli)} |`);
+  lines.push(
+    `| Offload CPU-s/GB (ours + PostgreSQL) vs AWS CLI | ${r.cpuPerGBvsAwsCli} × (${u.offload.cpuSecondsPerGB} vs ${u.awsCli.cpuSecondsPerGB}) | ≤ 1.0 ` +
+      `| ${met(throughput.targets.cpuPerGBvsAwsCli)} |`,
+  );
 }
 if (finalize) {
-  lines.push(`| Finalize req/s vs trivial query, 32 clients | ${finalize.ratios.finalizeVsTrivialQuery} × (${finalize.finalizeImage.requestsPerSecond} vs ${finalize.trivialQuery.requestsPerSecond}) | ≥ 0.4 | ${met(finalize.targets.finalizeVsTrivialQuery)} |`);
-  lines.push(`| Finalize p99, 32 clients (image / video) | ${finalize.finalizeImage.p99Ms} / ${finalize.finalizeVideo.p99Ms} ms | < 50 ms | ${met(finalize.targets.p99Under50Ms)} |`);
+  lines.push(
+    `| Finalize req/s vs trivial query, 32 clients | ${finalize.ratios.finalizeVsTrivialQuery} × (${finalize.finalizeImage.requestsPerSecond} vs ` +
+      `${finalize.trivialQuery.requestsPerSecond}) | ≥ 0.4 | ${met(finalize.targets.finalizeVsTrivialQuery)} |`,
+  );
+  lines.push(
+    `| Finalize p99, 32 clients (image / video) | ${finalize.finalizeImage.p99Ms} / ${finalize.finalizeVideo.p99Ms} ms | < 50 ms | ` +
+      `${met(finalize.targets.p99Under50Ms)} |`,
+  );
 }
 if (listing) {
   lines.push(`| Listing 500: SQL queries | ${listing.sqlQueries} | ≤ 3 | ${met(listing.targets.sqlQueriesAtMost3)} |`);
   lines.push(`| Listing 500: median latency | ${listing.medianMs} ms (p95 ${listing.p95Ms}) | < 50 ms | ${met(listing.targets.medianUnder50Ms)} |`);
 }
-if (memory) lines.push(`| RSS growth offloading a ${Math.round(memory.fileMiB / 1024)} GiB file | ${memory.rssGrowthMiB} MiB (${memory.mbPerSecond} MB/s) | ≤ 100 MB | ${met(memory.targets?.growthAtMost100MB)} |`);
+if (memory)
+  lines.push(
+    `| RSS growth offloading a ${Math.round(memory.fileMiB / 1024)} GiB file | ${memory.rssGrowthMiB} MiB (${memory.mbPerSecond} MB/s) | ≤ 100 MB | ` +
+      `${met(memory.targets?.growthAtMost100MB)} |`,
+  );
 if (bundle) lines.push(`| Admin first screen, JS gzip | ${bundle.firstScreenJsGzipKB} kB | ≤ 250 kB | ${met(bundle.targets.under250KB)} |`);
 
 if (throughput) {
-  lines.push('', `### Offload throughput (${throughput.corpus.files} files, ${(throughput.corpus.bytes / 1e9).toFixed(2)} GB: ${throughput.corpus.description}; median of ${throughput.rounds} rounds)`, '');
+  lines.push(
+    '',
+    `### Offload throughput (${throughput.corpus.files} files, ${(throughput.corpus.bytes / 1e9).toFixed(2)} GB: ${throughput.corpus.description}; ` +
+      `median of ${throughput.rounds} rounds)`,
+    '',
+  );
   lines.push('| Uploader | MB/s | CPU-s/GB total | own | PostgreSQL | S3 server (context) |', '|---|---|---|---|---|---|');
   for (const u of Object.values<any>(throughput.uploaders)) {
-    lines.push(`| ${u.label} | ${u.mbPerSecond} | ${u.cpuSecondsPerGB} | ${u.ownCpuSecondsPerGB} | ${u.postgresCpuSecondsPerGB} | ${u.s3ServerCpuSecondsPerGB} |`);
+    lines.push(
+      `| ${u.label} | ${u.mbPerSecond} | ${u.cpuSecondsPerGB} | ${u.ownCpuSecondsPerGB} | ${u.postgresCpuSecondsPerGB} | ${u.s3ServerCpuSecondsPerGB} |`,
+    );
   }
-  lines.push('', `Offload settings: ${throughput.settings.concurrency} files at a time, ${throughput.settings.partSizeMiB} MiB parts, ${throughput.settings.partQueue} parts in flight per file (the bare script uses the same).`);
+  lines.push(
+    '',
+    `Offload settings: ${throughput.settings.concurrency} files at a time, ${throughput.settings.partSizeMiB} MiB parts, ` +
+      `${throughput.settings.partQueue} parts in flight per file (the bare script uses the same).`,
+  );
 }
 if (finalize) {
   lines.push('', `### Finalize under load (${finalize.connections} connections, ${finalize.secondsPerRun} s runs, median of ${finalize.rounds})`, '');

@@ -21,7 +21,10 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
-  logger.info({ version: VERSION, port, database: config.databaseUrl ? 'external' : 'embedded', resultsDir: config.resultsDir, worker: Boolean(worker) }, 'Offload is listening');
+  logger.info(
+    { version: VERSION, port, database: config.databaseUrl ? 'external' : 'embedded', resultsDir: config.resultsDir, worker: Boolean(worker) },
+    'Offload is listening',
+  );
   const lines = [
     `Offload ${VERSION} is running:`,
     `  Admin:       ${base}/app/admin${adminBuilt(config) ? '' : '  (not built: run pnpm build)'}`,
@@ -29,7 +32,10 @@ async function main() {
     `  GraphQL:     ${base}/graphql`,
     `  Health:      ${base}/healthz`,
     ...(firstAdmin?.generatedPassword
-      ? [`First admin created: sign in as ${firstAdmin.email} with password ${firstAdmin.generatedPassword}`, '  (shown only this once; set ADMIN_EMAIL and ADMIN_PASSWORD before the first start to choose them)']
+      ? [
+          `First admin created: sign in as ${firstAdmin.email} with password ${firstAdmin.generatedPassword}`,
+          '  (shown only this once; set ADMIN_EMAIL and ADMIN_PASSWORD before the first start to choose them)',
+        ]
       : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -70,7 +70,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   // The offload worker only where a test asks for it (OFFLOAD_WORKER=true): it holds connections.
   // A known port up front, so the URLs the app builds (PUBLIC_URL) are the ones it serves on.
   const port = await freePort();
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, OFFLOAD_WORKER: 'false', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    OFFLOAD_WORKER: 'false',
+    ...env,
+  });
   const logs = new LogCapture();
   const logger = createLogger('debug', logs);
   const runtime = await compose({ config, logger, embeddedAllowed: false });
@@ -97,7 +105,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }', variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password } }),
+        body: JSON.stringify({
+          query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
+          variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
+        }),
       });
       const setCookie = res.headers.get('set-cookie');
       if (!setCookie) throw new Error(`test admin could not sign in: ${await res.text()}`);

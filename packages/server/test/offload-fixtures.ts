@@ -40,7 +40,11 @@ export async function writeResult(resultsDir: string, relative: string, size: nu
 }
 
 export async function finalize(app: TestApp, headers: Record<string, string>, input: Record<string, unknown>) {
-  return app.graphql<{ finalizeCreative: CreativeView }>(`mutation($input: FinalizeCreativeInput!) { finalizeCreative(input: $input) { ${CREATIVE_FIELDS} } }`, { input }, headers);
+  return app.graphql<{ finalizeCreative: CreativeView }>(
+    `mutation($input: FinalizeCreativeInput!) { finalizeCreative(input: $input) { ${CREATIVE_FIELDS} } }`,
+    { input },
+    headers,
+  );
 }
 
 export async function creative(app: TestApp, headers: Record<string, string>, id: string): Promise<CreativeView> {
@@ -90,5 +94,13 @@ export function writePng(resultsDir: string, relative: string, width: number, he
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
   const file = path.join(resultsDir, relative);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]));
+  writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      chunk('IDAT', pixels),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
+  );
 }

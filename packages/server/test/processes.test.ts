@@ -14,19 +14,20 @@ const MB = 1024 * 1024;
 const ENV = { LICENSE_TYPE: 'extended', OFFLOAD_LEASE_SECONDS: '5', OFFLOAD_CONCURRENCY: '4', OFFLOAD_PART_SIZE_MB: '5', LOG_LEVEL: 'warn' };
 
 async function gql<T>(server: ServerProcess, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: T; errors?: unknown };
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data;
 }
 
 async function statuses(server: ServerProcess, headers: Record<string, string>) {
-  const data = await gql<{ creatives: { nodes: { id: string; path: string; offloadStatus: string; objectKey: string | null; lastError: string | null; offloadAttempts: number }[] } }>(
-    server,
-    '{ creatives(first: 500) { nodes { id path offloadStatus objectKey lastError offloadAttempts } } }',
-    {},
-    headers,
-  );
+  const data = await gql<{
+    creatives: { nodes: { id: string; path: string; offloadStatus: string; objectKey: string | null; lastError: string | null; offloadAttempts: number }[] };
+  }>(server, '{ creatives(first: 500) { nodes { id path offloadStatus objectKey lastError offloadAttempts } } }', {}, headers);
   return data.creatives.nodes;
 }
 
@@ -41,7 +42,10 @@ async function signInAdmin(server: ServerProcess) {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }', variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password } }),
+    body: JSON.stringify({
+      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
+      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
+    }),
   });
   return { Cookie: res.headers.get('set-cookie')!.split(';')[0]! };
 }
@@ -50,9 +54,19 @@ async function signInAdmin(server: ServerProcess) {
 async function goLive(server: ServerProcess, settings: Record<string, unknown>) {
   const admin = await signInAdmin(server);
   await gql(server, 'mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }', {}, admin);
-  await gql(server, 'mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }', { i: r2OnTestServer(target.full, { enabled: true, ...settings }) }, admin);
+  await gql(
+    server,
+    'mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }',
+    { i: r2OnTestServer(target.full, { enabled: true, ...settings }) },
+    admin,
+  );
   await gql(server, 'mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
-  const { createApiToken } = await gql<{ createApiToken: { token: string } }>(server, 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }', {}, admin);
+  const { createApiToken } = await gql<{ createApiToken: { token: string } }>(
+    server,
+    'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }',
+    {},
+    admin,
+  );
   return { Authorization: `Bearer ${createApiToken.token}` };
 }
 
@@ -91,10 +105,22 @@ describe('a crash in the middle of offloading a batch', () => {
     const platform = await goLive(first, { keyPrefix: prefix, deleteLocalCopy: true });
 
     const resultsDir = path.join(first.dataDir, 'results');
-    const files = [...Array.from({ length: 24 }, (_, i) => ({ rel: `images/gemini/${i}-${randomUUID()}.png`, size: 3 * MB })), ...Array.from({ length: 2 }, (_, i) => ({ rel: `videos/veo/${i}-${randomUUID()}.mp4`, size: 60 * MB }))];
+    const files = [
+      ...Array.from({ length: 24 }, (_, i) => ({ rel: `images/gemini/${i}-${randomUUID()}.png`, size: 3 * MB })),
+      ...Array.from({ length: 2 }, (_, i) => ({ rel: `videos/veo/${i}-${randomUUID()}.mp4`, size: 60 * MB })),
+    ];
     const sha = new Map<string, string>();
     for (const f of files) sha.set(f.rel, await writeResult(resultsDir, f.rel, f.size));
-    await Promise.all(files.map((f) => gql(first, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: f.rel, studio: f.rel.startsWith('videos') ? 'VIDEO' : 'IMAGE' } }, platform)));
+    await Promise.all(
+      files.map((f) =>
+        gql(
+          first,
+          'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }',
+          { i: { path: f.rel, studio: f.rel.startsWith('videos') ? 'VIDEO' : 'IMAGE' } },
+          platform,
+        ),
+      ),
+    );
 
     // Kill it mid-batch: some done, some not.
     const deadline = Date.now() + 60_000;
@@ -147,7 +173,11 @@ describe('several processes on one database', () => {
     const resultsDir = path.join(api.dataDir, 'results');
     const files = Array.from({ length: 30 }, (_, i) => `images/gemini/${i}-${randomUUID()}.png`);
     for (const rel of files) await writeResult(resultsDir, rel, 256 * 1024);
-    await Promise.all(files.map((rel) => gql(api, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }, platform)));
+    await Promise.all(
+      files.map((rel) =>
+        gql(api, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }, platform),
+      ),
+    );
 
     const after = await waitAllOffloaded(api, platform, files.length);
     expect(after.filter((c) => c.offloadStatus !== 'OFFLOADED')).toEqual([]);
@@ -179,7 +209,14 @@ describe('each process caches settings and tokens', () => {
     const finalizeOn = async (server: ServerProcess) => {
       const rel = `images/gemini/${randomUUID()}.png`;
       await writeResult(resultsDir, rel, 1024);
-      return (await gql<{ finalizeCreative: { offloadStatus: string } }>(server, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { offloadStatus } }', { i: { path: rel, studio: 'IMAGE' } }, platform)).finalizeCreative.offloadStatus;
+      return (
+        await gql<{ finalizeCreative: { offloadStatus: string } }>(
+          server,
+          'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { offloadStatus } }',
+          { i: { path: rel, studio: 'IMAGE' } },
+          platform,
+        )
+      ).finalizeCreative.offloadStatus;
     };
 
     // B has the token and the settings in its cache now.
@@ -194,7 +231,12 @@ describe('each process caches settings and tokens', () => {
     // Token revoked through A: B refuses it.
     const { apiTokens } = await gql<{ apiTokens: { id: string }[] }>(a, '{ apiTokens { id } }', {}, admin);
     await gql(a, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: apiTokens[0]!.id }, admin);
-    const status = () => fetch(`${b.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...platform }, body: JSON.stringify({ query: '{ creativeCount }' }) }).then((r) => r.status);
+    const status = () =>
+      fetch(`${b.url}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...platform },
+        body: JSON.stringify({ query: '{ creativeCount }' }),
+      }).then((r) => r.status);
     await expect.poll(status, { timeout: 2000, interval: 50 }).toBe(401);
   }, 60_000);
 });

@@ -30,7 +30,10 @@ export function s3TestTarget(): S3TestTarget {
   const { S3_TEST_ENDPOINT: endpoint, S3_TEST_BUCKET: bucket } = process.env;
   const full = key('S3_TEST_');
   if (!endpoint || !bucket || !full) {
-    throw new Error('No S3 test server: run the suite with `pnpm test` (it starts one) or set S3_TEST_ENDPOINT, S3_TEST_BUCKET, S3_TEST_ACCESS_KEY_ID and S3_TEST_SECRET_ACCESS_KEY.');
+    throw new Error(
+      'No S3 test server: run the suite with `pnpm test` (it starts one) or set S3_TEST_ENDPOINT, S3_TEST_BUCKET, S3_TEST_ACCESS_KEY_ID and ' +
+        'S3_TEST_SECRET_ACCESS_KEY.',
+    );
   }
   return {
     endpoint,
@@ -44,7 +47,9 @@ export function s3TestTarget(): S3TestTarget {
 
 /** Every S3 test secret in the environment, for leak checks. */
 export const knownS3Secrets = () =>
-  ['S3_TEST_SECRET_ACCESS_KEY', 'S3_TEST_WRITER_SECRET_ACCESS_KEY', 'S3_TEST_READER_SECRET_ACCESS_KEY'].map((k) => process.env[k]).filter((v): v is string => Boolean(v));
+  ['S3_TEST_SECRET_ACCESS_KEY', 'S3_TEST_WRITER_SECRET_ACCESS_KEY', 'S3_TEST_READER_SECRET_ACCESS_KEY']
+    .map((k) => process.env[k])
+    .filter((v): v is string => Boolean(v));
 
 /** A plain SDK client, independent of the product's driver, for checking what is in the bucket. */
 export function independentS3Client(target: S3TestTarget, credentials: S3TestKey = target.full): S3Client {
@@ -66,10 +71,16 @@ export const PUBLIC_PREFIX = 'public-read';
  * public base URL, or null where the target does not allow bucket policies.
  */
 export async function publicBucketUrl(target: S3TestTarget): Promise<string | null> {
-  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${target.bucket}/${PUBLIC_PREFIX}/*`] }] };
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${target.bucket}/${PUBLIC_PREFIX}/*`] }],
+  };
   return independentS3Client(target)
     .send(new PutBucketPolicyCommand({ Bucket: target.bucket, Policy: JSON.stringify(policy) }))
-    .then(() => `${target.endpoint}/${target.bucket}`, () => null);
+    .then(
+      () => `${target.endpoint}/${target.bucket}`,
+      () => null,
+    );
 }
 
 /** Removes everything a test uploaded under `prefix`, so repeated runs do not fill the bucket. */

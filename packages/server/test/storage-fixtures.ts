@@ -4,7 +4,8 @@ import { s3TestTarget, type S3TestKey } from './s3.js';
 /** Everything `providerSettings` / `saveProviderSettings` return. */
 export const SETTINGS_FIELDS = 'provider values storedSecrets endpoint configured missingFields settingsError';
 
-export const SAVE_SETTINGS = `mutation($provider: ProviderKey!, $values: JSONObject!) { saveProviderSettings(provider: $provider, values: $values) { ${SETTINGS_FIELDS} } }`;
+export const SAVE_SETTINGS =
+  `mutation($provider: ProviderKey!, $values: JSONObject!) { saveProviderSettings(provider: $provider, values: $values) { ` + `${SETTINGS_FIELDS} } }`;
 
 export interface SettingsView {
   provider: string;
@@ -30,7 +31,11 @@ export function r2OnTestServer(key: S3TestKey = s3TestTarget().full, overrides: 
 }
 
 /** Installs the provider's plugin (the app must run with LICENSE_TYPE=extended unless it is free) and saves these settings. */
-export async function configureProvider(app: TestApp, provider: 'CLOUDFLARE_R2' | 'AMAZON_S3' | 'WASABI', values: Record<string, unknown>): Promise<SettingsView> {
+export async function configureProvider(
+  app: TestApp,
+  provider: 'CLOUDFLARE_R2' | 'AMAZON_S3' | 'WASABI',
+  values: Record<string, unknown>,
+): Promise<SettingsView> {
   const admin = await app.adminHeaders();
   await app.graphql(`mutation { installPlugin(key: ${provider}) { installed } }`, {}, admin);
   const res = await app.graphql<{ saveProviderSettings: SettingsView }>(SAVE_SETTINGS, { provider, values }, admin);

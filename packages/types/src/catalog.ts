@@ -89,8 +89,22 @@ export const defineProvider = <const K extends string>(spec: ProviderSpec<K>): P
 // ---------------------------------------------------------------- fields every provider has
 
 export const generalFields = (label: string): FieldSpec[] => [
-  { name: 'enabled', label: `Enable ${label}`, kind: 'boolean', section: 'general', help: `Makes ${label} selectable as Default Storage once the required fields are filled in. It does not route uploads by itself: you still pick the active storage in General Settings.` },
-  { name: 'deleteLocalCopy', label: 'Delete local copy after upload', kind: 'boolean', section: 'general', help: 'Removes the local file once its upload is verified, reclaiming server disk. Leave off to keep a local backup of every result.' },
+  {
+    name: 'enabled',
+    label: `Enable ${label}`,
+    kind: 'boolean',
+    section: 'general',
+    help:
+      `Makes ${label} selectable as Default Storage once the required fields are filled in. It does not route uploads by itself: you still pick ` +
+      `the active storage in General Settings.`,
+  },
+  {
+    name: 'deleteLocalCopy',
+    label: 'Delete local copy after upload',
+    kind: 'boolean',
+    section: 'general',
+    help: 'Removes the local file once its upload is verified, reclaiming server disk. Leave off to keep a local backup of every result.',
+  },
 ];
 
 export const bucketField: FieldSpec = { name: 'bucket', label: 'Bucket', kind: 'text', section: 'credentials', help: 'The bucket name.' };
@@ -99,9 +113,17 @@ export const publicUrlField: FieldSpec = {
   label: 'Public / CDN URL',
   kind: 'url',
   section: 'advanced',
-  help: 'The base URL files are served from (a public bucket domain or a CDN). Required for results to be publicly viewable; without it results are served through short-lived signed links.',
+  help:
+    'The base URL files are served from (a public bucket domain or a CDN). Required for results to be publicly viewable; without it results are ' +
+    'served through short-lived signed links.',
 };
-export const keyPrefixField: FieldSpec = { name: 'keyPrefix', label: 'Key Prefix', kind: 'text', section: 'advanced', help: 'Optional folder inside the bucket (e.g. magicads), prepended to every object key.' };
+export const keyPrefixField: FieldSpec = {
+  name: 'keyPrefix',
+  label: 'Key Prefix',
+  kind: 'text',
+  section: 'advanced',
+  help: 'Optional folder inside the bucket (e.g. magicads), prepended to every object key.',
+};
 
 // ---------------------------------------------------------------- checks shared by providers
 
@@ -135,7 +157,10 @@ export function checkBucket(value: string): string | null {
  * or `..` segments, no backslashes or control characters, at most 512 bytes.
  */
 export function normalizeKeyPrefix(value: string): { prefix: string; problem: string | null } {
-  const prefix = value.trim().replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '');
+  const prefix = value
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/+|\/+$/g, '');
   if (!prefix) return { prefix: '', problem: null };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(prefix)) return { prefix, problem: 'must not contain backslashes or control characters' };

@@ -84,7 +84,9 @@ export interface ComposeOptions {
 
 export async function compose({ config, logger = createLogger(config.logLevel), embeddedAllowed }: ComposeOptions): Promise<Runtime> {
   if (!config.databaseUrl && !embeddedAllowed) {
-    throw new ConfigError(['DATABASE_URL must be set for a separate worker process (the embedded PostgreSQL belongs to the API process; keep OFFLOAD_WORKER=true there instead)']);
+    throw new ConfigError([
+      'DATABASE_URL must be set for a separate worker process (the embedded PostgreSQL belongs to the API process; keep OFFLOAD_WORKER=true there instead)',
+    ]);
   }
   const keys = loadAppKeys(config);
   // The AWS SDK warns that it will need Node 22 from 2027; once is in the README.
@@ -92,7 +94,9 @@ export async function compose({ config, logger = createLogger(config.logLevel), 
   if (keys.generated) {
     logger.warn(`APP_KEY is not set: using a key generated into ${path.join(config.dataDir, 'app-key')}. Production must set its own APP_KEY.`);
   }
-  const embedded: EmbeddedDatabase | undefined = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
+  const embedded: EmbeddedDatabase | undefined = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   const orm = await openDatabase(databaseUrl, ENTITIES, logger);
   const cache = new SharedCache(databaseUrl, logger);

@@ -2,5 +2,4 @@ import type { ApiScope } from '@offload/types';
 
 /** Who is calling: a signed-in admin, a platform API token, or nobody (null). */
 export type Actor =
-  | { kind: 'admin'; userId: string; email: string; sessionTokenHash: string }
-  | { kind: 'token'; tokenId: string; name: string; scopes: ApiScope[] };
+  { kind: 'admin'; userId: string; email: string; sessionTokenHash: string } | { kind: 'token'; tokenId: string; name: string; scopes: ApiScope[] };

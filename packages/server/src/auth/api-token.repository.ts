@@ -15,7 +15,10 @@ export class ApiTokenRepository {
   async findActiveByHash(tokenHash: string): Promise<ActiveApiToken | null> {
     const [row] = await this.em
       .getConnection()
-      .execute<{ id: string; name: string; scopes: ApiScope[]; last_used_at: string | null }[]>('select id, name, scopes, last_used_at from api_token where token_hash = ? and revoked_at is null', [tokenHash]);
+      .execute<{ id: string; name: string; scopes: ApiScope[]; last_used_at: string | null }[]>(
+        'select id, name, scopes, last_used_at from api_token where token_hash = ? and revoked_at is null',
+        [tokenHash],
+      );
     return row ? { id: row.id, name: row.name, scopes: row.scopes, lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null } : null;
   }
 

@@ -113,7 +113,11 @@ export class AuthService {
  * On first start, creates the first admin: from ADMIN_EMAIL/ADMIN_PASSWORD, or with a random
  * password that is returned so it can be shown once. Returns null when an admin exists.
  */
-export async function ensureFirstAdmin(em: EntityManager, email: string, password: string | undefined): Promise<{ email: string; generatedPassword?: string } | null> {
+export async function ensureFirstAdmin(
+  em: EntityManager,
+  email: string,
+  password: string | undefined,
+): Promise<{ email: string; generatedPassword?: string } | null> {
   if ((await em.count(AdminUser)) > 0) return null;
   const generatedPassword = password ? undefined : randomBytes(15).toString('base64url');
   em.create(AdminUser, { email: normalizeEmail(email), passwordHash: await hashPassword(password ?? generatedPassword!), createdAt: new Date() });

@@ -15,7 +15,10 @@ async function signIn(email: string, password: string, headers: Record<string, s
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: password } }),
   });
-  return { cookie: res.headers.get('set-cookie'), body: (await res.json()) as { data?: { signIn: { email: string } }; errors?: { message: string; extensions: { code: string } }[] } };
+  return {
+    cookie: res.headers.get('set-cookie'),
+    body: (await res.json()) as { data?: { signIn: { email: string } }; errors?: { message: string; extensions: { code: string } }[] },
+  };
 }
 
 describe('admin sign-in', () => {
@@ -100,9 +103,17 @@ describe('platform API tokens', () => {
   it('authenticate the platform until revoked, then get a 401', async () => {
     const bearer = await app.tokenHeaders(['CREATIVES_READ']);
     expect((await app.graphql('{ serverInfo { version } }', {}, bearer)).data).toBeTruthy();
-    const { data } = await app.graphql<{ apiTokens: { id: string; revokedAt: string | null }[] }>('{ apiTokens { id revokedAt } }', {}, await app.adminHeaders());
+    const { data } = await app.graphql<{ apiTokens: { id: string; revokedAt: string | null }[] }>(
+      '{ apiTokens { id revokedAt } }',
+      {},
+      await app.adminHeaders(),
+    );
     const id = data!.apiTokens[0]!.id;
-    const revoked = await app.graphql<{ revokeApiToken: { revokedAt: string } }>('mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }', { id }, await app.adminHeaders());
+    const revoked = await app.graphql<{ revokeApiToken: { revokedAt: string } }>(
+      'mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }',
+      { id },
+      await app.adminHeaders(),
+    );
     expect(revoked.data?.revokeApiToken.revokedAt).toBeTruthy();
     const after = await app.graphql('{ serverInfo { version } }', {}, bearer);
     expect(after.status).toBe(401);

@@ -107,7 +107,10 @@ async function headersFor(caller: Caller): Promise<Record<string, string>> {
   const res = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }', variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password } }),
+    body: JSON.stringify({
+      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
+      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
+    }),
   });
   return { Cookie: res.headers.get('set-cookie')!.split(';')[0]! };
 }

@@ -14,7 +14,10 @@ async function main() {
     const report = await reencryptSettings(runtime.scope().em, runtime.cipher);
     console.log(`Re-encrypted ${report.reencrypted.length} settings entries under the current APP_KEY; ${report.alreadyCurrent.length} already were.`);
     if (report.unreadable.length) {
-      console.error(`Could not decrypt ${report.unreadable.join(', ')} with APP_KEY or APP_PREVIOUS_KEYS: left untouched. Add the key they were saved with to APP_PREVIOUS_KEYS and run again.`);
+      console.error(
+        `Could not decrypt ${report.unreadable.join(', ')} with APP_KEY or APP_PREVIOUS_KEYS: left untouched. Add the key they were saved with to ` +
+          `APP_PREVIOUS_KEYS and run again.`,
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -6,8 +6,7 @@ import { z } from 'zod';
 /** The repository root: embedded defaults (data, results) live under `<root>/.data`. */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-const bool = (name: string) =>
-  z.enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
+const bool = (name: string) => z.enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
 
 const absoluteHttpUrl = (name: string) =>
   z
@@ -38,9 +37,11 @@ const env = z.object({
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   APP_KEY: z.string().optional(),
   APP_PREVIOUS_KEYS: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-  }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   ADMIN_EMAIL: z.email({ error: 'ADMIN_EMAIL must be an email address' }).default('admin@offload.local'),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
   LICENSE_TYPE: z.enum(['regular', 'extended'], { error: 'LICENSE_TYPE must be regular or extended' }).default('regular'),
@@ -51,18 +52,48 @@ const env = z.object({
     })
     .optional(),
   OFFLOAD_WORKER: bool('OFFLOAD_WORKER').default(true),
-  OFFLOAD_CONCURRENCY: z.coerce.number({ error: 'OFFLOAD_CONCURRENCY must be a number' }).int().min(1, 'OFFLOAD_CONCURRENCY must be between 1 and 64').max(64, 'OFFLOAD_CONCURRENCY must be between 1 and 64').default(4),
-  OFFLOAD_PART_SIZE_MB: z.coerce.number({ error: 'OFFLOAD_PART_SIZE_MB must be a number' }).int().min(5, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').max(512, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512').default(8),
-  OFFLOAD_PART_QUEUE: z.coerce.number({ error: 'OFFLOAD_PART_QUEUE must be a number' }).int().min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16').max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16').default(2),
-  OFFLOAD_MAX_ATTEMPTS: z.coerce.number({ error: 'OFFLOAD_MAX_ATTEMPTS must be a number' }).int().min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25').default(10),
+  OFFLOAD_CONCURRENCY: z.coerce
+    .number({ error: 'OFFLOAD_CONCURRENCY must be a number' })
+    .int()
+    .min(1, 'OFFLOAD_CONCURRENCY must be between 1 and 64')
+    .max(64, 'OFFLOAD_CONCURRENCY must be between 1 and 64')
+    .default(4),
+  OFFLOAD_PART_SIZE_MB: z.coerce
+    .number({ error: 'OFFLOAD_PART_SIZE_MB must be a number' })
+    .int()
+    .min(5, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512')
+    .max(512, 'OFFLOAD_PART_SIZE_MB must be between 5 and 512')
+    .default(8),
+  OFFLOAD_PART_QUEUE: z.coerce
+    .number({ error: 'OFFLOAD_PART_QUEUE must be a number' })
+    .int()
+    .min(1, 'OFFLOAD_PART_QUEUE must be between 1 and 16')
+    .max(16, 'OFFLOAD_PART_QUEUE must be between 1 and 16')
+    .default(2),
+  OFFLOAD_MAX_ATTEMPTS: z.coerce
+    .number({ error: 'OFFLOAD_MAX_ATTEMPTS must be a number' })
+    .int()
+    .min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25')
+    .max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25')
+    .default(10),
   OFFLOAD_REQUEST_TIMEOUT_SECONDS: z.coerce
     .number({ error: 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be a number' })
     .int()
     .min(1, 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600')
     .max(3600, 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600')
     .default(120),
-  OFFLOAD_LEASE_SECONDS: z.coerce.number({ error: 'OFFLOAD_LEASE_SECONDS must be a number' }).int().min(5, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').max(3600, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600').default(60),
-  SIGNED_URL_TTL_SECONDS: z.coerce.number({ error: 'SIGNED_URL_TTL_SECONDS must be a number' }).int().min(60, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').max(604800, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800').default(3600),
+  OFFLOAD_LEASE_SECONDS: z.coerce
+    .number({ error: 'OFFLOAD_LEASE_SECONDS must be a number' })
+    .int()
+    .min(5, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600')
+    .max(3600, 'OFFLOAD_LEASE_SECONDS must be between 5 and 3600')
+    .default(60),
+  SIGNED_URL_TTL_SECONDS: z.coerce
+    .number({ error: 'SIGNED_URL_TTL_SECONDS must be a number' })
+    .int()
+    .min(60, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800')
+    .max(604800, 'SIGNED_URL_TTL_SECONDS must be between 60 and 604800')
+    .default(3600),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   GRAPHQL_PLAYGROUND: bool('GRAPHQL_PLAYGROUND').optional(),
   GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION').optional(),
@@ -137,7 +168,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     appKey: e.APP_KEY,
-    appPreviousKeys: (e.APP_PREVIOUS_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    appPreviousKeys: (e.APP_PREVIOUS_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     firstAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     license: { type: e.LICENSE_TYPE, checkoutUrl: e.PLUGIN_CHECKOUT_URL },

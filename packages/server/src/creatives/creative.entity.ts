@@ -8,7 +8,6 @@ import { DateTime } from '../graphql/scalars.js';
 
 export type { OffloadStatus, StorageKey, Studio } from '@offload/types';
 
-
 /**
  * A finalized studio result: one declaration for the table row and the GraphQL type (the fields
  * with @Field are the API; the lease and bookkeeping are not). Its URL is never stored: it is

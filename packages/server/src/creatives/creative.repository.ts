@@ -80,9 +80,11 @@ export class FinalizeBatcher {
       try {
         const rows = (await this.connection.execute(
           `with input as (
-             select * from json_to_recordset(?::json) as x(id uuid, path text, studio text, content_type text, metadata jsonb, size bigint, target_provider text, offload_status text)
+             select * from json_to_recordset(?::json) as x(id uuid, path text, studio text, content_type text, metadata jsonb, size bigint,
+               target_provider text, offload_status text)
            ), inserted as (
-             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy, offload_attempts, created_at, updated_at)
+             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy,
+               offload_attempts, created_at, updated_at)
              select id, path, studio, content_type, metadata, size, target_provider, offload_status, 'local', true, 0, now(), now() from input
              on conflict (path) do nothing
              returning *
@@ -143,7 +145,9 @@ export class CreativeRepository {
 
   /** Creatives waiting for or in the middle of an upload, by status (for /metrics). */
   async queueDepth(): Promise<{ status: string; count: number }[]> {
-    return this.db.execute(`select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`);
+    return this.db.execute(
+      `select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`,
+    );
   }
 
   // ------------------------------------------------------------------ finalize, delete, retry
@@ -162,7 +166,8 @@ export class CreativeRepository {
   async requeueFailed(id: string, target: ProviderKey): Promise<void> {
     await this.em.transactional(async (tx) => {
       const updated = await tx.execute(
-        `update creative set offload_status = 'QUEUED', target_provider = ?, offload_attempts = 0, updated_at = now() where id = ? and offload_status = 'FAILED' returning id`,
+        `update creative set offload_status = 'QUEUED', target_provider = ?, offload_attempts = 0, updated_at = now() where id = ? and offload_status ` +
+          `= 'FAILED' returning id`,
         [target, id],
       );
       if (updated.length) await tx.execute(`select ${QUEUE_ONE_SQL}`, [id, id]);
@@ -175,7 +180,8 @@ export class CreativeRepository {
   /** Claims a queued creative (or one whose previous worker's lease ran out) for upload, counting the attempt. */
   async claimForUpload(id: string, token: string, leaseSeconds: number): Promise<ClaimedCreative | null> {
     const [row] = (await this.db.execute(
-      `update creative set offload_status = 'UPLOADING', lease_token = ?, lease_expires_at = now() + (? * interval '1 second'), offload_attempts = offload_attempts + 1, updated_at = now()
+      `update creative set offload_status = 'UPLOADING', lease_token = ?, lease_expires_at = now() + (? * interval '1 second'), offload_attempts =
+        offload_attempts + 1, updated_at = now()
        where id = ? and (offload_status = 'QUEUED' or (offload_status = 'UPLOADING' and lease_expires_at < now()))
        returning path, content_type, target_provider, offload_attempts`,
       [token, leaseSeconds, id],
@@ -189,7 +195,11 @@ export class CreativeRepository {
   }
 
   async renewLease(id: string, token: string, leaseSeconds: number): Promise<void> {
-    await this.db.execute(`update creative set lease_expires_at = now() + (? * interval '1 second') where id = ? and lease_token = ?`, [leaseSeconds, id, token]);
+    await this.db.execute(`update creative set lease_expires_at = now() + (? * interval '1 second') where id = ? and lease_token = ?`, [
+      leaseSeconds,
+      id,
+      token,
+    ]);
   }
 
   /** Writes how an upload ended, only while `token` still holds the lease; false when it no longer does. */
@@ -197,17 +207,17 @@ export class CreativeRepository {
     const [sets, params]: [string, unknown[]] =
       outcome.kind === 'offloaded'
         ? [
-            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), local_delete_pending = ?`,
+            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), ` +
+              `local_delete_pending = ?`,
             [outcome.location, outcome.objectKey, outcome.sha256, outcome.size, outcome.deleteLocalCopy],
           ]
         : outcome.kind === 'kept-local'
           ? [`offload_status = 'LOCAL', target_provider = null, last_error = ?`, [outcome.reason]]
           : [`offload_status = ?, last_error = ?`, [outcome.final ? 'FAILED' : 'QUEUED', outcome.error]];
-    const updated = await this.db.execute(`update creative set ${sets}, lease_token = null, lease_expires_at = null, updated_at = now() where id = ? and lease_token = ? returning id`, [
-      ...params,
-      id,
-      token,
-    ]);
+    const updated = await this.db.execute(
+      `update creative set ${sets}, lease_token = null, lease_expires_at = null, updated_at = now() where id = ? and lease_token = ? returning id`,
+      [...params, id, token],
+    );
     return updated.length > 0;
   }
 

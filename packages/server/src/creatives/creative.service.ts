@@ -71,9 +71,11 @@ export class CreativeService {
     const problem = checkRelativePath(relative);
     if (problem) throw new InvalidInputError(`path ${problem}`, 'path');
     const contentType = input.contentType?.trim() || contentTypeFor(relative);
-    if (!CONTENT_TYPE.test(contentType) || contentType.length > 255) throw new InvalidInputError('contentType must look like image/png or video/mp4', 'contentType');
+    if (!CONTENT_TYPE.test(contentType) || contentType.length > 255)
+      throw new InvalidInputError('contentType must look like image/png or video/mp4', 'contentType');
     const metadata = input.metadata ?? {};
-    if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) throw new InvalidInputError(`metadata must be at most ${MAX_METADATA_BYTES / 1024} KB of JSON`, 'metadata');
+    if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES)
+      throw new InvalidInputError(`metadata must be at most ${MAX_METADATA_BYTES / 1024} KB of JSON`, 'metadata');
 
     // A new result's file is on disk; a finalized one's may be gone (offloaded, local copy deleted),
     // and finalizing it again returns it.
@@ -126,7 +128,8 @@ export class CreativeService {
   }
 
   async list(filter: CreativeFilter): Promise<{ nodes: Creative[]; hasNextPage: boolean; endCursor: string | null }> {
-    if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE) throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+    if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE)
+      throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
     const rows = await this.repository.page(filter, { first: filter.first, before: filter.after ? decodeCursor(filter.after) : null });
     const nodes = rows.slice(0, filter.first);
     return { nodes, hasNextPage: rows.length > filter.first, endCursor: nodes.length ? encodeCursor(nodes.at(-1)!) : null };
@@ -141,7 +144,10 @@ export class CreativeService {
     if (creative.location === 'local' || !creative.objectKey || !isProviderKey(creative.location)) return this.local.publicUrl(creative.path);
     // A string join, not a driver: a listing of 500 creatives must not build 500 S3 clients.
     const state = await this.storage.provider(creative.location);
-    return (state.decryptError ? null : publicObjectUrl(state.settings.publicUrl, creative.objectKey)) ?? `${this.config.publicUrl}/creatives/${creative.id}/download`;
+    return (
+      (state.decryptError ? null : publicObjectUrl(state.settings.publicUrl, creative.objectKey)) ??
+      `${this.config.publicUrl}/creatives/${creative.id}/download`
+    );
   }
 
   /** Where GET /creatives/:id/download sends the caller. */
@@ -150,8 +156,16 @@ export class CreativeService {
       return { kind: 'file', file: path.join(this.config.resultsDir, creative.path) };
     }
     const state = await this.storage.provider(creative.location);
-    if (state.decryptError) throw new StorageError('INVALID_CONFIGURATION', 'sign', creative.objectKey, `The ${state.spec.label} settings cannot be decrypted with the current APP_KEY`);
-    const url = await this.deps.drivers.for(state.key, state.settings).signedUrl(creative.objectKey, this.config.signedUrlTtlSeconds, { downloadName: path.posix.basename(creative.path) });
+    if (state.decryptError)
+      throw new StorageError(
+        'INVALID_CONFIGURATION',
+        'sign',
+        creative.objectKey,
+        `The ${state.spec.label} settings cannot be decrypted with the current APP_KEY`,
+      );
+    const url = await this.deps.drivers
+      .for(state.key, state.settings)
+      .signedUrl(creative.objectKey, this.config.signedUrlTtlSeconds, { downloadName: path.posix.basename(creative.path) });
     return { kind: 'redirect', url };
   }
 
@@ -161,7 +175,13 @@ export class CreativeService {
     if (!creative) return false;
     if (creative.objectKey && isProviderKey(creative.location)) {
       const state = await this.storage.provider(creative.location);
-      if (state.decryptError) throw new StorageError('INVALID_CONFIGURATION', 'delete', creative.objectKey, `Cannot delete from ${state.spec.label}: its settings cannot be decrypted with the current APP_KEY`);
+      if (state.decryptError)
+        throw new StorageError(
+          'INVALID_CONFIGURATION',
+          'delete',
+          creative.objectKey,
+          `Cannot delete from ${state.spec.label}: its settings cannot be decrypted with the current APP_KEY`,
+        );
       await this.deps.drivers.for(state.key, state.settings).delete(creative.objectKey);
     }
     await this.local.delete(creative.path);

@@ -36,7 +36,11 @@ export class SharedCache {
       this.tables.clear();
       if (this.stopped) return;
       // Once per outage, not once per reconnection attempt.
-      if (wasListening) this.logger.warn({ err: error && { message: error.message } }, 'cache notifications lost; reading settings and tokens from the database until they are back');
+      if (wasListening)
+        this.logger.warn(
+          { err: error && { message: error.message } },
+          'cache notifications lost; reading settings and tokens from the database until they are back',
+        );
       setTimeout(() => void this.start().catch(() => undefined), RECONNECT_MS).unref();
     };
     client.on('error', lost);

@@ -1,5 +1,15 @@
 import { registerEnumType } from 'type-graphql';
-import { API_SCOPES, CONNECTION_TEST_STEPS, graphqlEnumName, OFFLOAD_STATUSES, PLUGIN_ACTIONS, PRICINGS, PROVIDER_KEYS, STORAGE_KEYS, STUDIOS } from '@offload/types';
+import {
+  API_SCOPES,
+  CONNECTION_TEST_STEPS,
+  graphqlEnumName,
+  OFFLOAD_STATUSES,
+  PLUGIN_ACTIONS,
+  PRICINGS,
+  PROVIDER_KEYS,
+  STORAGE_KEYS,
+  STUDIOS,
+} from '@offload/types';
 
 /**
  * Every GraphQL enum, built from the one list that defines its values (in @offload/types or the

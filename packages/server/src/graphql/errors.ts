@@ -23,7 +23,8 @@ export const PUBLIC_CODES = new Set([
 
 /** The extensions a domain or storage error shows a client; null for any other error. */
 function extensionsOf(error: unknown): Record<string, unknown> | null {
-  if (error instanceof InvalidInputError) return { code: 'BAD_USER_INPUT', ...(error.field ? { field: error.field } : {}), ...(error.problems ? { problems: error.problems } : {}) };
+  if (error instanceof InvalidInputError)
+    return { code: 'BAD_USER_INPUT', ...(error.field ? { field: error.field } : {}), ...(error.problems ? { problems: error.problems } : {}) };
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND' };
   if (error instanceof RefusedError) return { code: error.code, ...error.details };
   if (error instanceof StorageError) return { code: `STORAGE_${error.code}` };
@@ -37,7 +38,9 @@ function extensionsOf(error: unknown): Record<string, unknown> | null {
 export function toGraphQLError(error: unknown): unknown {
   const extensions = extensionsOf(error);
   if (!extensions) return error;
-  return new GraphQLError((error as Error).message, { extensions: { ...extensions, ...(extensions.code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}) } });
+  return new GraphQLError((error as Error).message, {
+    extensions: { ...extensions, ...(extensions.code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}) },
+  });
 }
 
 /**

@@ -49,7 +49,11 @@ export async function createApp(runtime: Runtime): Promise<App> {
 
   // Local results: ETag, Last-Modified and Range (206) come from serve-static, once the
   // path is known to stay inside the results folder with symlinks resolved.
-  app.use('/results', insideResults(runtime.results), express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }));
+  app.use(
+    '/results',
+    insideResults(runtime.results),
+    express.static(config.resultsDir, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
+  );
 
   // Depth, cost, alias, directive and token limits; no batched requests; no field suggestions
   // when introspection is off (they would leak the schema anyway).

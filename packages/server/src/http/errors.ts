@@ -2,7 +2,13 @@ import type { NextFunction, Response } from 'express';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { StorageError } from '../storage/drivers/errors.js';
 
-const REFUSAL_STATUS: Record<RefusedError['code'], number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, TOO_MANY_REQUESTS: 429, PLUGIN_NOT_INSTALLED: 409, PURCHASE_REQUIRED: 402 };
+const REFUSAL_STATUS: Record<RefusedError['code'], number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TOO_MANY_REQUESTS: 429,
+  PLUGIN_NOT_INSTALLED: 409,
+  PURCHASE_REQUIRED: 402,
+};
 
 /**
  * The one mapping from what services throw to HTTP statuses, for the plain HTTP routes (GraphQL
@@ -25,5 +31,8 @@ export function sendError(res: Response, next: NextFunction, error: unknown): vo
     next(error);
     return;
   }
-  res.status(status).type('text/plain').send((error as Error).message);
+  res
+    .status(status)
+    .type('text/plain')
+    .send((error as Error).message);
 }

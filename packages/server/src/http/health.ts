@@ -15,6 +15,9 @@ export function healthHandler(orm: MikroORM): RequestHandler {
       version: VERSION,
       database: { ok: !error, latencyMs: Math.round((performance.now() - started) * 10) / 10, ...(error ? { error } : {}) },
     };
-    res.status(error ? 503 : 200).set('Cache-Control', 'no-store').json(report);
+    res
+      .status(error ? 503 : 200)
+      .set('Cache-Control', 'no-store')
+      .json(report);
   };
 }

@@ -45,7 +45,8 @@ describe('integrity: a result counts as offloaded only when the store has checke
   });
 
   /** A request line of the upload of `name`: its single PUT, or part `n`. */
-  const putOf = (name: string, part?: number) => (part ? new RegExp(`^PUT \\S*${name}\\S*[?&]partNumber=${part}(&|\\s)`) : new RegExp(`^PUT (?!\\S*partNumber)\\S*${name}`));
+  const putOf = (name: string, part?: number) =>
+    part ? new RegExp(`^PUT \\S*${name}\\S*[?&]partNumber=${part}(&|\\s)`) : new RegExp(`^PUT (?!\\S*partNumber)\\S*${name}`);
   const sent = (request: RegExp) => proxy.requests.filter((line) => request.test(line)).length;
 
   /** Damages the upload of a new result as `action` says; returns the creative once it is offloaded, and the result's SHA-256. */
@@ -104,7 +105,10 @@ describe('integrity: a result counts as offloaded only when the store has checke
 
   it('a part stalled past the request timeout is abandoned and sent again; its buffer is not reused while the stalled request may still hold it', async () => {
     // Another upload runs meanwhile, taking buffers from the same pool: the bytes that land must still be each file's own.
-    const [stalled, alongside] = await Promise.all([offloadThrough(12 * MiB, 1, { stall: 1 * MiB, ms: 5_000 }), offloadThrough(12 * MiB, 2, { stall: 4 * MiB, ms: 1_000 })]);
+    const [stalled, alongside] = await Promise.all([
+      offloadThrough(12 * MiB, 1, { stall: 1 * MiB, ms: 5_000 }),
+      offloadThrough(12 * MiB, 2, { stall: 4 * MiB, ms: 1_000 }),
+    ]);
     expect(stalled.sends).toBeGreaterThanOrEqual(2);
     await expectIntact(stalled);
     await expectIntact(alongside);

@@ -3,8 +3,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Prometheus metrics for one process, served at /metrics. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly offloads = new Counter({ name: 'offload_jobs_total', help: 'Offload attempts by outcome.', labelNames: ['outcome', 'provider'] as const, registers: [this.registry] });
-  readonly bytes = new Counter({ name: 'offload_bytes_total', help: 'Bytes uploaded and verified.', labelNames: ['provider'] as const, registers: [this.registry] });
+  readonly offloads = new Counter({
+    name: 'offload_jobs_total',
+    help: 'Offload attempts by outcome.',
+    labelNames: ['outcome', 'provider'] as const,
+    registers: [this.registry],
+  });
+  readonly bytes = new Counter({
+    name: 'offload_bytes_total',
+    help: 'Bytes uploaded and verified.',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
   readonly duration = new Histogram({
     name: 'offload_duration_seconds',
     help: 'Time from claiming a creative to its verified upload.',

@@ -29,7 +29,12 @@ export interface OffloadDeps {
 }
 
 /** Removes an offloaded creative's local file and records that it is gone. */
-export async function removeLocalCopy(deps: Pick<OffloadDeps, 'config'>, creatives: CreativeRepository, creativeId: string, relativePath: string): Promise<void> {
+export async function removeLocalCopy(
+  deps: Pick<OffloadDeps, 'config'>,
+  creatives: CreativeRepository,
+  creativeId: string,
+  relativePath: string,
+): Promise<void> {
   await rm(path.join(deps.config.resultsDir, relativePath), { force: true });
   await creatives.markLocalCopyRemoved(creativeId);
 }
@@ -65,9 +70,12 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
   const log = logger.child({ creativeId, path: creative.path, provider: target });
   const started = performance.now();
 
-  const renew = setInterval(() => {
-    creatives.renewLease(creativeId, token, leaseSeconds).catch((error) => log.warn({ err: error }, 'could not renew the offload lease'));
-  }, (leaseSeconds * 1000) / 3);
+  const renew = setInterval(
+    () => {
+      creatives.renewLease(creativeId, token, leaseSeconds).catch((error) => log.warn({ err: error }, 'could not renew the offload lease'));
+    },
+    (leaseSeconds * 1000) / 3,
+  );
 
   try {
     const state = isProviderKey(target) ? await storageSettings.provider(target) : null;
@@ -82,7 +90,11 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     const file = path.join(config.resultsDir, creative.path);
     const before = await stat(file).catch(() => null);
     if (!before?.isFile()) {
-      await creatives.finishUpload(creativeId, token, { kind: 'attempt-failed', error: `The local file ${creative.path} is missing, so it cannot be offloaded.`, final: true });
+      await creatives.finishUpload(creativeId, token, {
+        kind: 'attempt-failed',
+        error: `The local file ${creative.path} is missing, so it cannot be offloaded.`,
+        final: true,
+      });
       metrics.offloads.inc({ outcome: 'failed', provider: target });
       log.error('offload failed: the local file is missing');
       return;
@@ -117,9 +129,14 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     if (error instanceof TryLater) throw error;
     const message = error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`;
     const final = creative.attempts >= config.offload.maxAttempts;
-    await creatives.finishUpload(creativeId, token, { kind: 'attempt-failed', error: message, final }).catch((e) => log.error({ err: e }, 'could not record the offload failure'));
+    await creatives
+      .finishUpload(creativeId, token, { kind: 'attempt-failed', error: message, final })
+      .catch((e) => log.error({ err: e }, 'could not record the offload failure'));
     metrics.offloads.inc({ outcome: final ? 'failed' : 'retrying', provider: target });
-    log.warn({ attempt: creative.attempts, of: config.offload.maxAttempts, error: message }, final ? 'offload failed for good; the creative stays local' : 'offload failed; will retry');
+    log.warn(
+      { attempt: creative.attempts, of: config.offload.maxAttempts, error: message },
+      final ? 'offload failed for good; the creative stays local' : 'offload failed; will retry',
+    );
     if (!final) throw error;
   } finally {
     clearInterval(renew);

@@ -14,6 +14,8 @@ const target = s3TestTarget();
 const s3 = independentS3Client(target);
 const publicUrl = await publicBucketUrl(target);
 const MB = 1024 * 1024;
+const EVERY_CREATIVE_FIELD =
+  'id path studio location objectKey url size contentType sha256 offloadStatus lastError offloadAttempts localCopy metadata createdAt updatedAt offloadedAt';
 
 const sha256OfObject = async (key: string) => {
   const res = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
@@ -51,7 +53,12 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
     const done = await waitForStatus(app, platform, res.data!.finalizeCreative.id, 'OFFLOADED');
     expect(done).toMatchObject({ location: 'CLOUDFLARE_R2', objectKey: `${prefix}/${rel}`, sha256: sha, localCopy: true, lastError: null });
     const head = await headOf(`${prefix}/${rel}`);
-    expect(head).toMatchObject({ ContentLength: 3 * MB, ContentType: 'image/png', CacheControl: 'public, max-age=31536000, immutable', Metadata: { sha256: sha } });
+    expect(head).toMatchObject({
+      ContentLength: 3 * MB,
+      ContentType: 'image/png',
+      CacheControl: 'public, max-age=31536000, immutable',
+      Metadata: { sha256: sha },
+    });
     expect(await sha256OfObject(`${prefix}/${rel}`)).toBe(sha);
     if (publicUrl) {
       expect(done.url).toBe(`${publicUrl}/${prefix}/${rel}`);
@@ -184,18 +191,29 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
     expect(location).toMatch(/X-Amz-Signature=/);
     const file = await fetch(location);
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename=".*\(draft\)\.png"$/);
-    expect(createHash('sha256').update(Buffer.from(await file.arrayBuffer())).digest('hex')).toBe(sha);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await file.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(sha);
     await configureR2(app, { publicUrl: publicUrl ?? '' });
   });
 
   it('lists creatives newest first with cursors and filters, in a constant number of queries', async () => {
     const page = async (variables: Record<string, unknown>) =>
-      (await app.graphql<{ creatives: { nodes: { id: string; url: string; location: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
-        'query($first: Int!, $after: String, $location: StorageKey) { creatives(first: $first, after: $after, location: $location) { nodes { id url location } pageInfo { hasNextPage endCursor } } }',
-        variables,
-        platform,
-      )).data!.creatives;
-    const everything = await app.graphql(`{ creatives(first: 500) { edges { cursor node { ${'id path studio location objectKey url size contentType sha256 offloadStatus lastError offloadAttempts localCopy metadata createdAt updatedAt offloadedAt'} } } nodes { id url } pageInfo { hasNextPage endCursor } } }`, {}, platform);
+      (
+        await app.graphql<{ creatives: { nodes: { id: string; url: string; location: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+          'query($first: Int!, $after: String, $location: StorageKey) { creatives(first: $first, after: $after, location: $location) { nodes { id url ' +
+            'location } pageInfo { hasNextPage endCursor } } }',
+          variables,
+          platform,
+        )
+      ).data!.creatives;
+    const everything = await app.graphql(
+      `{ creatives(first: 500) { edges { cursor node { ${EVERY_CREATIVE_FIELD} } } nodes { id url } pageInfo { hasNextPage endCursor } } }`,
+      {},
+      platform,
+    );
     expect(everything.errors).toBeUndefined();
     const all = await page({ first: 500 });
     expect(all.nodes.length).toBeGreaterThanOrEqual(6);
@@ -238,7 +256,9 @@ describe('when the bucket is unreachable', () => {
     const res = await finalize(app, platform, { path: rel, studio: 'IMAGE' });
     expect(res.errors).toBeUndefined();
     const id = res.data!.finalizeCreative.id;
-    await expect.poll(async () => (await creative(app, platform, id)).lastError, { timeout: 20_000 }).toMatch(/Could not reach http:\/\/127\.0\.0\.1:\d+ \(connection refused/);
+    await expect
+      .poll(async () => (await creative(app, platform, id)).lastError, { timeout: 20_000 })
+      .toMatch(/Could not reach http:\/\/127\.0\.0\.1:\d+ \(connection refused/);
     const waiting = await creative(app, platform, id);
     expect(waiting.offloadStatus).toMatch(/QUEUED|UPLOADING/);
     expect((await fetch(waiting.url)).status).toBe(200);
@@ -259,7 +279,11 @@ describe('when the bucket is unreachable', () => {
     expect((await fetch(failed.url)).status).toBe(200);
 
     await proxy.start();
-    const retried = await app.graphql<{ retryOffload: CreativeView }>('mutation($id: ID!) { retryOffload(id: $id) { offloadStatus } }', { id }, await app.adminHeaders());
+    const retried = await app.graphql<{ retryOffload: CreativeView }>(
+      'mutation($id: ID!) { retryOffload(id: $id) { offloadStatus } }',
+      { id },
+      await app.adminHeaders(),
+    );
     expect(retried.data?.retryOffload.offloadStatus).toBe('QUEUED');
     await waitForStatus(app, platform, id, 'OFFLOADED', 30_000);
   });
@@ -277,7 +301,12 @@ describe('finalize with no bucket active', () => {
     mkdirSync(path.join(app.config.resultsDir, 'videos/veo'), { recursive: true });
     writeFileSync(path.join(app.config.resultsDir, 'videos/veo/clip.mp4'), Buffer.alloc(4096, 1));
     const res = await finalize(app, platform, { path: 'videos/veo/clip.mp4', studio: 'VIDEO', metadata: { prompt: 'a cat' } });
-    expect(res.data?.finalizeCreative).toMatchObject({ offloadStatus: 'LOCAL', location: 'LOCAL', contentType: 'video/mp4', url: `${app.config.publicUrl}/results/videos/veo/clip.mp4` });
+    expect(res.data?.finalizeCreative).toMatchObject({
+      offloadStatus: 'LOCAL',
+      location: 'LOCAL',
+      contentType: 'video/mp4',
+      url: `${app.config.publicUrl}/results/videos/veo/clip.mp4`,
+    });
     const download = await fetch(`${app.url}/creatives/${res.data!.finalizeCreative.id}/download`);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?clip\.mp4"?$/);

@@ -21,14 +21,17 @@ export function creativeIdOf(payload: unknown): string | null {
 }
 
 /** An expression that queues the offload of the creative whose id is the parameter (bound twice: payload and key). */
-export const QUEUE_ONE_SQL = `graphile_worker.add_job('${OFFLOAD_TASK}', json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ${QUEUE_MAX_ATTEMPTS})`;
+export const QUEUE_ONE_SQL =
+  `graphile_worker.add_job('${OFFLOAD_TASK}', json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ` + `${QUEUE_MAX_ATTEMPTS})`;
 
 /** An expression that queues one offload for each `id` that `relation` (a table or CTE name, with a where clause) yields. */
 export const queueEachSql = (relation: string) =>
   `graphile_worker.add_jobs(array(
-     select row('${OFFLOAD_TASK}', json_build_object('creativeId', id::text), null::text, null::timestamptz, ${QUEUE_MAX_ATTEMPTS}, id::text, null::int, null::text[])::graphile_worker.job_spec
+     select row('${OFFLOAD_TASK}', json_build_object('creativeId', id::text), null::text, null::timestamptz, ${QUEUE_MAX_ATTEMPTS}, id::text,
+       null::int, null::text[])::graphile_worker.job_spec
      from ${relation}
    ))`;
 
 /** A condition that holds when creative `alias` has a queued job that can still run. */
-export const hasRunnableJobSql = (alias: string) => `exists (select 1 from graphile_worker.jobs j where j.key = ${alias}.id::text and j.attempts < j.max_attempts)`;
+export const hasRunnableJobSql = (alias: string) =>
+  `exists (select 1 from graphile_worker.jobs j where j.key = ${alias}.id::text and j.attempts < j.max_attempts)`;

@@ -51,24 +51,38 @@ describe('Test connection against a real S3 server', () => {
   it('warns, without failing, when the Public / CDN URL does not serve the object', async () => {
     const result = await test(r2OnTestServer(target.full, { keyPrefix: 'ct-private', publicUrl: `${target.endpoint}/${target.bucket}` }));
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([expect.stringMatching(/^The Public \/ CDN URL did not serve the test object \(HTTP 403 from http:\/\/127\.0\.0\.1:\d+\)/)]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^The Public \/ CDN URL did not serve the test object \(HTTP 403 from http:\/\/127\.0\.0\.1:\d+\)/),
+    ]);
     expect(await probesLeft('ct-private/')).toEqual([]);
   });
 
   it('names bad credentials', async () => {
-    const result = await test(r2OnTestServer({ accessKeyId: target.full.accessKeyId, secretAccessKey: 'wrong-secret-000000000000000000000000' }, { publicUrl: '' }));
+    const result = await test(
+      r2OnTestServer({ accessKeyId: target.full.accessKeyId, secretAccessKey: 'wrong-secret-000000000000000000000000' }, { publicUrl: '' }),
+    );
     expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'INVALID_CREDENTIALS' });
     expect(result.message).toMatch(/^Connection failed: The bucket rejected the credentials/);
   });
 
   it('names a bucket that does not exist', async () => {
     const result = await test({ ...r2OnTestServer(), bucket: 'no-such-bucket-offload' });
-    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'BUCKET_NOT_FOUND', message: `Connection failed: Bucket "no-such-bucket-offload" does not exist at ${target.endpoint}.` });
+    expect(result).toMatchObject({
+      ok: false,
+      step: 'UPLOAD',
+      code: 'BUCKET_NOT_FOUND',
+      message: `Connection failed: Bucket "no-such-bucket-offload" does not exist at ${target.endpoint}.`,
+    });
   });
 
   it('names an endpoint where nothing listens', async () => {
     const result = await test({ ...r2OnTestServer(), bucket: target.bucket, customEndpoint: 'http://127.0.0.1:9' });
-    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'ENDPOINT_UNREACHABLE', message: 'Connection failed: Could not reach http://127.0.0.1:9 (connection refused: nothing is listening there).' });
+    expect(result).toMatchObject({
+      ok: false,
+      step: 'UPLOAD',
+      code: 'ENDPOINT_UNREACHABLE',
+      message: 'Connection failed: Could not reach http://127.0.0.1:9 (connection refused: nothing is listening there).',
+    });
   });
 
   it.skipIf(!target.writer)('says exactly "Upload succeeded but the object could not be read back" for a write-only key', async () => {
@@ -85,12 +99,22 @@ describe('Test connection against a real S3 server', () => {
 
   it('names incomplete configuration before touching the network', async () => {
     const result = await test({ bucket: '' });
-    expect(result).toEqual({ ok: false, step: 'CONFIGURATION', code: 'INCOMPLETE_CONFIGURATION', message: 'Incomplete configuration: fill in Bucket.', warnings: [] });
+    expect(result).toEqual({
+      ok: false,
+      step: 'CONFIGURATION',
+      code: 'INCOMPLETE_CONFIGURATION',
+      message: 'Incomplete configuration: fill in Bucket.',
+      warnings: [],
+    });
   });
 
   it('saves the settings it was given before testing them', async () => {
     await test({ ...r2OnTestServer(), bucket: target.bucket, keyPrefix: 'saved-first' });
-    const read = await app.graphql<{ providerSettings: { values: { keyPrefix: string } } }>('{ providerSettings(provider: CLOUDFLARE_R2) { values } }', {}, await app.adminHeaders());
+    const read = await app.graphql<{ providerSettings: { values: { keyPrefix: string } } }>(
+      '{ providerSettings(provider: CLOUDFLARE_R2) { values } }',
+      {},
+      await app.adminHeaders(),
+    );
     expect(read.data?.providerSettings.values.keyPrefix).toBe('saved-first');
   });
 });

@@ -6,25 +6,33 @@ import { objectKey } from './drivers/keys.js';
 import type { ProviderDrivers } from './provider-driver.js';
 import type { ProviderState } from './storage-settings.service.js';
 
-
 export const READ_BACK_FAILED = 'Upload succeeded but the object could not be read back';
-
 
 /** Whether the probe is served, byte for byte, at the Public / CDN URL, fetched anonymously. */
 async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: number): Promise<string | null> {
   if (!url) {
-    return 'No Public / CDN URL is set: offloaded results will not be publicly viewable from the bucket. Offload will serve them through short-lived signed links instead; set the URL of your public bucket domain (r2.dev or a custom domain) for direct, cacheable links.';
+    return (
+      'No Public / CDN URL is set: offloaded results will not be publicly viewable from the bucket. Offload will serve them through short-lived ' +
+      'signed links instead; set the URL of your public bucket domain (r2.dev or a custom domain) for direct, cacheable links.'
+    );
   }
   const base = new URL(url).origin;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!res.ok) return `The Public / CDN URL did not serve the test object (HTTP ${res.status} from ${base}): make the bucket public (r2.dev or a custom domain) and check the URL and Key Prefix, or offloaded results will show broken.`;
+    if (!res.ok)
+      return (
+        `The Public / CDN URL did not serve the test object (HTTP ${res.status} from ${base}): make the bucket public (r2.dev or a custom domain) ` +
+        `and check the URL and Key Prefix, or offloaded results will show broken.`
+      );
     if (!Buffer.from(await res.arrayBuffer()).equals(body)) {
       return `The Public / CDN URL served different content for the test object: check that it points at this bucket and that the Key Prefix matches.`;
     }
     return null;
   } catch (error) {
-    return `The Public / CDN URL could not be reached (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}): check it, or offloaded results will show broken.`;
+    return (
+      `The Public / CDN URL could not be reached (${(error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message}): check ` +
+      `it, or offloaded results will show broken.`
+    );
   }
 }
 
@@ -32,7 +40,11 @@ async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: numbe
  * Uploads a tiny probe, reads it back and compares bytes, checks it through the Public / CDN
  * URL, and deletes it — never leaving it behind when delete is allowed.
  */
-export async function testConnection(state: ProviderState, drivers: ProviderDrivers, options: { publicUrlTimeoutMs?: number } = {}): Promise<ConnectionTestResult> {
+export async function testConnection(
+  state: ProviderState,
+  drivers: ProviderDrivers,
+  options: { publicUrlTimeoutMs?: number } = {},
+): Promise<ConnectionTestResult> {
   const started = performance.now();
   const done = (result: Omit<ConnectionTestResult, 'durationMs'>): ConnectionTestResult => ({ ...result, durationMs: Math.round(performance.now() - started) });
   const { settings, spec } = state;
@@ -63,11 +75,16 @@ export async function testConnection(state: ProviderState, drivers: ProviderDriv
 
   if ((await driver.storeVerifiesChecksums(key)) === false) {
     warnings.push(
-      'This store accepted an upload whose bytes did not match their SHA-256 checksum, so it does not verify what it receives: Offload will read every upload back and compare it before counting it as stored (one extra download per result).',
+      'This store accepted an upload whose bytes did not match their SHA-256 checksum, so it does not verify what it receives: Offload will read every ' +
+        'upload back and compare it before counting it as stored (one extra download per result).',
     );
   }
 
-  const deleteProbe = async (): Promise<StorageError | null> => driver.delete(key).then(() => null, (error: StorageError) => error);
+  const deleteProbe = async (): Promise<StorageError | null> =>
+    driver.delete(key).then(
+      () => null,
+      (error: StorageError) => error,
+    );
 
   let readBack: Buffer;
   try {
@@ -81,7 +98,13 @@ export async function testConnection(state: ProviderState, drivers: ProviderDriv
   }
   if (!readBack.equals(body)) {
     await deleteProbe();
-    return done({ ok: false, step: 'READ_BACK', code: 'CONTENT_MISMATCH', message: `${READ_BACK_FAILED} unchanged: the bucket returned different bytes.`, warnings });
+    return done({
+      ok: false,
+      step: 'READ_BACK',
+      code: 'CONTENT_MISMATCH',
+      message: `${READ_BACK_FAILED} unchanged: the bucket returned different bytes.`,
+      warnings,
+    });
   }
 
   const publicWarning = await checkPublicUrl(driver.publicUrl(key), body, options.publicUrlTimeoutMs ?? 5000);
@@ -91,7 +114,8 @@ export async function testConnection(state: ProviderState, drivers: ProviderDriv
   if (deleteError) {
     const message =
       deleteError.code === 'ACCESS_DENIED'
-        ? `Upload and read-back work, but delete was denied: this key may not delete objects, so deleting results will fail. Grant delete permission, and remove ${key} by hand.`
+        ? `Upload and read-back work, but delete was denied: this key may not delete objects, so deleting results will fail. Grant delete permission, ` +
+          `and remove ${key} by hand.`
         : `Upload and read-back work, but deleting the test object failed: ${deleteError.message}.`;
     return done({ ok: false, step: 'DELETE', code: deleteError.code, message, warnings });
   }

@@ -38,5 +38,14 @@ export class ProviderDrivers {
 
 function driverConfig(key: ProviderKey, s: ProviderSettings, tuning: Partial<S3DriverConfig>): S3DriverConfig {
   const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle } = PROVIDERS[key].connection(s);
-  return { endpoint, region, bucket: s.bucket, accessKeyId, secretAccessKey, forcePathStyle: forcePathStyle || needsPathStyle(endpoint), publicUrl: s.publicUrl, ...tuning };
+  return {
+    endpoint,
+    region,
+    bucket: s.bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: forcePathStyle || needsPathStyle(endpoint),
+    publicUrl: s.publicUrl,
+    ...tuning,
+  };
 }

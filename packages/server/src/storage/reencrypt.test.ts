@@ -18,7 +18,11 @@ describe('re-encrypting settings after an APP_KEY rotation', () => {
     const old = new SettingsCipher({ current: oldKey, previous: [] });
     const em = app.orm.em.fork();
     em.create(Setting, { key: 'provider:wasabi', value: old.encrypt({ secretAccessKey: 's1' }, 'provider:wasabi'), updatedAt: new Date() });
-    em.create(Setting, { key: 'provider:amazon-s3', value: new SettingsCipher({ current: randomBytes(32), previous: [] }).encrypt({ x: 1 }, 'provider:amazon-s3'), updatedAt: new Date() });
+    em.create(Setting, {
+      key: 'provider:amazon-s3',
+      value: new SettingsCipher({ current: randomBytes(32), previous: [] }).encrypt({ x: 1 }, 'provider:amazon-s3'),
+      updatedAt: new Date(),
+    });
     em.create(Setting, { key: 'default-storage', value: { provider: 'local' }, updatedAt: new Date() });
     await em.flush();
 

@@ -39,7 +39,14 @@ export class SettingsCipher {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(entry));
     const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return { v: 1, alg: 'aes-256-gcm', kid: this.current.id, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      v: 1,
+      alg: 'aes-256-gcm',
+      kid: this.current.id,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   }
 
   decrypt(envelope: unknown, entry: string): unknown {

@@ -12,6 +12,9 @@ export class SettingsRepository {
   async put(key: string, value: unknown): Promise<void> {
     await this.em
       .getConnection()
-      .execute(`insert into setting (key, value, updated_at) values (?, ?::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`, [key, JSON.stringify(value)]);
+      .execute(
+        `insert into setting (key, value, updated_at) values (?, ?::jsonb, now()) on conflict (key) do update set value = excluded.value, updated_at = now()`,
+        [key, JSON.stringify(value)],
+      );
   }
 }

@@ -19,7 +19,6 @@ import { SettingsRepository } from './settings.repository.js';
 import { InvalidInputError, RefusedError } from '../domain/errors.js';
 import { SettingsCipher, SettingsDecryptError } from './settings-cipher.js';
 
-
 /** Everything known about one provider right now. */
 export interface ProviderState {
   key: ProviderKey;
@@ -47,7 +46,6 @@ export interface DefaultStorage {
   fallbackReason: string | null;
 }
 
-
 interface PluginRecord {
   installed: boolean;
   owned: boolean;
@@ -73,7 +71,8 @@ function settingsInput(spec: ProviderSpec, input: Record<string, unknown>): Reco
     if (field.kind === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'string') {
       throw new InvalidInputError(`${field.label} must be ${field.kind === 'boolean' ? 'true or false' : 'a string'}`, name);
     }
-    if (typeof value === 'string' && value.length > MAX_VALUE_LENGTH) throw new InvalidInputError(`${field.label} must be at most ${MAX_VALUE_LENGTH} characters`, name);
+    if (typeof value === 'string' && value.length > MAX_VALUE_LENGTH)
+      throw new InvalidInputError(`${field.label} must be at most ${MAX_VALUE_LENGTH} characters`, name);
     if (field.kind === 'secret' && !(value as string).trim()) continue;
     given[name] = value as SettingValue;
   }
@@ -148,13 +147,26 @@ export class StorageSettingsService {
     const problem = !plugin.installed
       ? `the ${spec.pluginName} plugin is not installed`
       : decryptError
-        ? 'its stored settings can no longer be decrypted with the current APP_KEY (add the key they were saved with to APP_PREVIOUS_KEYS, or enter the credentials again)'
+        ? 'its stored settings can no longer be decrypted with the current APP_KEY (add the key they were saved with to APP_PREVIOUS_KEYS, or enter ' +
+          'the credentials again)'
         : !configured
           ? `it is missing ${describeMissing(key, missing)}`
           : !settings.enabled
             ? 'it is disabled'
             : null;
-    return { key, spec, installed: plugin.installed, owned: plugin.owned, settings, hasStoredSettings: Boolean(stored), decryptError, missing, configured, selectable: problem === null, problem };
+    return {
+      key,
+      spec,
+      installed: plugin.installed,
+      owned: plugin.owned,
+      settings,
+      hasStoredSettings: Boolean(stored),
+      decryptError,
+      missing,
+      configured,
+      selectable: problem === null,
+      problem,
+    };
   }
 
   /**
@@ -169,7 +181,11 @@ export class StorageSettingsService {
     if (problems.length) throw InvalidInputError.fromProblems(problems);
     const missing = current.spec.missing(next);
     if (next.enabled && missing.length) {
-      throw new InvalidInputError(`${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`, missing[0], missing.map((field) => ({ field, message: 'required to enable' })));
+      throw new InvalidInputError(
+        `${current.spec.label} cannot be enabled yet: fill in ${describeMissing(key, missing)}`,
+        missing[0],
+        missing.map((field) => ({ field, message: 'required to enable' })),
+      );
     }
     await this.put(providerEntry(key), this.cipher.encrypt(next, providerEntry(key)));
     return this.provider(key);
@@ -184,7 +200,11 @@ export class StorageSettingsService {
     const state = await this.provider(selected);
     return state.selectable
       ? { selected, effective: selected, fallbackReason: null }
-      : { selected, effective: LOCAL_STORAGE, fallbackReason: `${state.spec.label} is selected, but ${state.problem}: new results are stored on this server until that is fixed.` };
+      : {
+          selected,
+          effective: LOCAL_STORAGE,
+          fallbackReason: `${state.spec.label} is selected, but ${state.problem}: new results are stored on this server until that is fixed.`,
+        };
   }
 
   /** What the Default Storage selector lists: local always, then every selectable provider. */

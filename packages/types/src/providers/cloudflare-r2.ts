@@ -1,4 +1,15 @@
-import { blank, bucketField, checkUrl, defineProvider, generalFields, keyPrefixField, problemCollector, publicUrlField, type FieldSpec, type ProviderSettings } from '../catalog.js';
+import {
+  blank,
+  bucketField,
+  checkUrl,
+  defineProvider,
+  generalFields,
+  keyPrefixField,
+  problemCollector,
+  publicUrlField,
+  type FieldSpec,
+  type ProviderSettings,
+} from '../catalog.js';
 import { accessKeyFields, checkS3Common, pathStyleField, s3Credentials } from './s3-family.js';
 
 const fields: FieldSpec[] = [
@@ -13,7 +24,14 @@ const fields: FieldSpec[] = [
     help: 'Your Cloudflare account id, used to derive the endpoint https://<account id>.r2.cloudflarestorage.com when Custom Endpoint is blank.',
   },
   bucketField,
-  { name: 'customEndpoint', label: 'Custom Endpoint', kind: 'url', section: 'advanced', showsEndpoint: true, help: 'Optional. Leave blank to derive it from your Account ID.' },
+  {
+    name: 'customEndpoint',
+    label: 'Custom Endpoint',
+    kind: 'url',
+    section: 'advanced',
+    showsEndpoint: true,
+    help: 'Optional. Leave blank to derive it from your Account ID.',
+  },
   publicUrlField,
   keyPrefixField,
   pathStyleField,
@@ -34,7 +52,10 @@ export const cloudflareR2 = defineProvider({
   validate(s) {
     const { problems, add } = problemCollector(fields);
     checkS3Common(s, add);
-    add('accountId', s.accountId && !/^[0-9a-f]{32}$/i.test(String(s.accountId)) ? 'must be the 32-character hexadecimal id shown on your R2 overview page' : null);
+    add(
+      'accountId',
+      s.accountId && !/^[0-9a-f]{32}$/i.test(String(s.accountId)) ? 'must be the 32-character hexadecimal id shown on your R2 overview page' : null,
+    );
     add('customEndpoint', checkUrl(String(s.customEndpoint ?? '')));
     return problems;
   },

@@ -28,12 +28,19 @@ export function checkS3Common(s: ProviderSettings, add: (field: string, message:
   const accessKeyId = String(s.accessKeyId ?? '');
   const secretAccessKey = String(s.secretAccessKey ?? '');
   add('accessKeyId', accessKeyId && (!TOKEN.test(accessKeyId) || accessKeyId.length > 128) ? 'must be up to 128 visible characters, without spaces' : null);
-  add('secretAccessKey', secretAccessKey && (!TOKEN.test(secretAccessKey) || secretAccessKey.length > 256) ? 'must be up to 256 visible characters, without spaces' : null);
+  add(
+    'secretAccessKey',
+    secretAccessKey && (!TOKEN.test(secretAccessKey) || secretAccessKey.length > 256) ? 'must be up to 256 visible characters, without spaces' : null,
+  );
   checkCommon(s, add);
 }
 
 export const checkRegion = (region: string) => (region && !/^[a-z0-9-]{2,32}$/.test(region) ? 'must look like us-east-1' : null);
 
-export const s3Credentials = (s: ProviderSettings) => ({ accessKeyId: String(s.accessKeyId ?? ''), secretAccessKey: String(s.secretAccessKey ?? ''), forcePathStyle: Boolean(s.usePathStyleEndpoint) });
+export const s3Credentials = (s: ProviderSettings) => ({
+  accessKeyId: String(s.accessKeyId ?? ''),
+  secretAccessKey: String(s.secretAccessKey ?? ''),
+  forcePathStyle: Boolean(s.usePathStyleEndpoint),
+});
 
 export const S3_WRITE_DENIED = 'Give the key permission to put, get and delete objects in the bucket.';

@@ -1,10 +1,28 @@
-import { blank, bucketField, checkUrl, defineProvider, generalFields, keyPrefixField, problemCollector, publicUrlField, type FieldSpec, type ProviderSettings } from '../catalog.js';
+import {
+  blank,
+  bucketField,
+  checkUrl,
+  defineProvider,
+  generalFields,
+  keyPrefixField,
+  problemCollector,
+  publicUrlField,
+  type FieldSpec,
+  type ProviderSettings,
+} from '../catalog.js';
 import { accessKeyFields, checkRegion, checkS3Common, pathStyleField, s3Credentials, S3_WRITE_DENIED } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Wasabi'),
   ...accessKeyFields('Wasabi access key'),
-  { name: 'region', label: 'Region', kind: 'text', section: 'credentials', showsEndpoint: true, help: 'The bucket’s region, e.g. us-east-1; it derives the endpoint https://s3.<region>.wasabisys.com.' },
+  {
+    name: 'region',
+    label: 'Region',
+    kind: 'text',
+    section: 'credentials',
+    showsEndpoint: true,
+    help: 'The bucket’s region, e.g. us-east-1; it derives the endpoint https://s3.<region>.wasabisys.com.',
+  },
   bucketField,
   { name: 'endpoint', label: 'Endpoint', kind: 'url', section: 'advanced', showsEndpoint: true, help: 'Optional. Leave blank to derive it from the region.' },
   publicUrlField,

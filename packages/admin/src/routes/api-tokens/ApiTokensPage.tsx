@@ -12,10 +12,15 @@ export function ApiTokensPage() {
   return (
     <section>
       <h1>API tokens</h1>
-      <p className="lead">The platform calls Offload with these (<code>Authorization: Bearer …</code>). A token is shown once, when it is created; only a hash is kept.</p>
+      <p className="lead">
+        The platform calls Offload with these (<code>Authorization: Bearer …</code>). A token is shown once, when it is created; only a hash is kept.
+      </p>
       <NewTokenForm onCreated={setCreated} />
       {created && <CreatedTokenPanel created={created} />}
-      <QueryState query={tokens} empty={{ when: (data) => data.apiTokens.length === 0, message: 'No tokens yet. Create one for each studio or publisher that calls Offload.' }}>
+      <QueryState
+        query={tokens}
+        empty={{ when: (data) => data.apiTokens.length === 0, message: 'No tokens yet. Create one for each studio or publisher that calls Offload.' }}
+      >
         {(data) => <ApiTokensTable tokens={data.apiTokens} />}
       </QueryState>
     </section>

@@ -3,11 +3,15 @@ import { useState, type FormEvent } from 'react';
 import { useToast } from '../../app/toasts';
 import { GeneralSettingsDocument, SetDefaultStorageDocument, type GeneralSettingsQuery, type StorageKey } from '@offload/types/graphql';
 
-
 export function GeneralSettingsPage() {
   const { data, loading, error } = useQuery(GeneralSettingsDocument, { fetchPolicy: 'network-only' });
   if (loading) return <p role="status">Loading…</p>;
-  if (error || !data) return <p role="alert" className="error">{error?.message}</p>;
+  if (error || !data)
+    return (
+      <p role="alert" className="error">
+        {error?.message}
+      </p>
+    );
   return <DefaultStorageForm data={data} />;
 }
 
@@ -46,8 +50,8 @@ function DefaultStorageForm({ data }: { data: GeneralSettingsQuery }) {
           ))}
         </select>
         <small id="default-storage-help" className="help">
-          Where newly finalized results are stored. Only installed, enabled and fully configured providers are listed; the local server is always the fallback. New results are stored on{' '}
-          <strong data-testid="effective-storage">{data.defaultStorage.effective.label}</strong> now.
+          Where newly finalized results are stored. Only installed, enabled and fully configured providers are listed; the local server is always the fallback.
+          New results are stored on <strong data-testid="effective-storage">{data.defaultStorage.effective.label}</strong> now.
         </small>
         <button type="submit" className="primary" disabled={saving.loading}>
           Save

@@ -3,7 +3,8 @@ import { LOCATIONS } from './locations';
 import { useRetryOffloadMutation } from './useRetryOffloadMutation';
 import type { CreativeCardFragment } from '@offload/types/graphql';
 
-const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`);
+const size = (bytes: number) =>
+  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`;
 
 function RetryButton({ id }: { id: string }) {
   const [retry, { loading }] = useRetryOffloadMutation();
@@ -18,7 +19,11 @@ export function CreativeCard({ creative: c }: { creative: CreativeCardFragment }
   return (
     <li className="card media" data-testid="creative">
       <div className="preview">
-        {c.studio === 'VIDEO' ? <video src={c.url} preload="metadata" muted controls aria-label={`Preview of ${c.path}`} /> : <img src={c.url} alt={`Preview of ${c.path}`} loading="lazy" />}
+        {c.studio === 'VIDEO' ? (
+          <video src={c.url} preload="metadata" muted controls aria-label={`Preview of ${c.path}`} />
+        ) : (
+          <img src={c.url} alt={`Preview of ${c.path}`} loading="lazy" />
+        )}
       </div>
       <p className="badges">
         <span className={`badge ${c.location === 'LOCAL' ? '' : 'ok'}`} data-testid="location">

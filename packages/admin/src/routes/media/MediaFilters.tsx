@@ -6,9 +6,22 @@ export const NO_FILTERS: Filters = { location: null, status: null, studio: null 
 
 const LOCATION_OPTIONS = Object.entries(LOCATIONS) as [StorageKey, string][];
 const STATUS_OPTIONS = (['LOCAL', 'QUEUED', 'UPLOADING', 'OFFLOADED', 'FAILED'] as const).map((s): [OffloadStatus, string] => [s, s.toLowerCase()]);
-const STUDIO_OPTIONS: [Studio, string][] = [['IMAGE', 'Image Studio'], ['VIDEO', 'Video Studio']];
+const STUDIO_OPTIONS: [Studio, string][] = [
+  ['IMAGE', 'Image Studio'],
+  ['VIDEO', 'Video Studio'],
+];
 
-function Select<T extends string>({ label, value, options, onChange }: { label: string; value: T | null; options: [T, string][]; onChange: (v: T | null) => void }) {
+function Select<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: T | null;
+  options: [T, string][];
+  onChange: (v: T | null) => void;
+}) {
   const id = `filter-${label.toLowerCase()}`;
   return (
     <div className="field">

@@ -15,7 +15,13 @@ export function PluginsPage() {
   const run = async (plugin: Plugin, action: 'install' | 'uninstall') => {
     try {
       await (action === 'install' ? install : uninstall)({ variables: { key: plugin.provider } });
-      toast({ kind: 'success', message: action === 'install' ? `${plugin.name} installed. Configure it, enable it, then pick it as Default Storage.` : `${plugin.name} uninstalled. New results stay on this server; its settings are kept.` });
+      toast({
+        kind: 'success',
+        message:
+          action === 'install'
+            ? `${plugin.name} installed. Configure it, enable it, then pick it as Default Storage.`
+            : `${plugin.name} uninstalled. New results stay on this server; its settings are kept.`,
+      });
     } catch (e) {
       toast({ kind: 'error', message: (e as Error).message });
     }
@@ -24,9 +30,16 @@ export function PluginsPage() {
   return (
     <section>
       <h1>Plugins</h1>
-      <p className="lead">Storage plugins let results live in your own bucket. Installing one adds its settings screen; nothing moves until it is configured, enabled and chosen as the Default Storage.</p>
+      <p className="lead">
+        Storage plugins let results live in your own bucket. Installing one adds its settings screen; nothing moves until it is configured, enabled and chosen
+        as the Default Storage.
+      </p>
       {loading && <p role="status">Loading…</p>}
-      {error && <p role="alert" className="error">{error.message}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error.message}
+        </p>
+      )}
       <div className="cards">
         {data?.plugins.map((p) => (
           <article key={p.key} className="card plugin" aria-labelledby={`plugin-${p.key}`}>

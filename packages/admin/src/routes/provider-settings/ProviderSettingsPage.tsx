@@ -19,7 +19,12 @@ const SECTIONS: { key: FieldSpec['section']; title: string }[] = [
 /** `/general/plugins/:provider`: any provider of the catalog. */
 export function ProviderSettingsPage() {
   const { provider = '' } = useParams();
-  if (!isProviderKey(provider)) return <p role="alert" className="error">There is no storage provider “{provider}”.</p>;
+  if (!isProviderKey(provider))
+    return (
+      <p role="alert" className="error">
+        There is no storage provider “{provider}”.
+      </p>
+    );
   return <ProviderSettingsScreen key={provider} provider={provider} />;
 }
 

@@ -14,7 +14,13 @@ export function SettingField({ field, form }: { field: FieldSpec; form: Provider
   if (field.kind === 'boolean') {
     return (
       <label className="check" htmlFor={id}>
-        <input id={id} type="checkbox" checked={Boolean(form.form[field.name])} onChange={(e) => form.set(field.name, e.target.checked)} aria-describedby={`${id}-help`} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={Boolean(form.form[field.name])}
+          onChange={(e) => form.set(field.name, e.target.checked)}
+          aria-describedby={`${id}-help`}
+        />
         <span>
           {field.label}
           <small id={`${id}-help`} className="help">

@@ -6,7 +6,10 @@ import type { ProviderKey as ProviderKeyName, ProviderSettingsFieldsFragment } f
 export const apiName = (provider: ProviderKey) => graphqlEnumName(provider) as ProviderKeyName;
 
 /** What the form edits: every field of the provider, secrets blank (a stored one is kept unless a new one is typed). */
-export const formOf = (provider: ProviderKey, view: ProviderSettingsFieldsFragment): ProviderSettings => ({ ...emptySettings(provider), ...(view.values as ProviderSettings) });
+export const formOf = (provider: ProviderKey, view: ProviderSettingsFieldsFragment): ProviderSettings => ({
+  ...emptySettings(provider),
+  ...(view.values as ProviderSettings),
+});
 
 /** Only the fields this provider has; a blank secret is left out so the stored one is kept. */
 export function inputOf(provider: ProviderKey, form: ProviderSettings): Record<string, string | boolean> {

@@ -46,7 +46,11 @@ export function useProviderSettingsForm(provider: ProviderKey, initial: Provider
     savedByTest() {
       const secrets = spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
       const now = { ...form, ...Object.fromEntries(secrets.map((name) => [name, ''])) };
-      setStored((s) => ({ ...s, storedSecrets: [...new Set([...s.storedSecrets, ...secrets.filter((name) => form[name])])], values: { ...s.values, enabled: form.enabled } }));
+      setStored((s) => ({
+        ...s,
+        storedSecrets: [...new Set([...s.storedSecrets, ...secrets.filter((name) => form[name])])],
+        values: { ...s.values, enabled: form.enabled },
+      }));
       setSaved(now);
       setForm(now);
     },

@@ -11,7 +11,9 @@ import { CreativeConnection, FinalizeCreativeInput } from './creative.types.js';
 export class CreativeResolver {
   @Authorized('creatives:write')
   @Mutation(() => Creative, {
-    description: 'Tells Offload a studio finished a result on the results disk. Returns at once; the upload (if a bucket is active) happens in the background and never makes this fail.',
+    description:
+      'Tells Offload a studio finished a result on the results disk. Returns at once; the upload (if a bucket is active) happens in the background and ' +
+      'never makes this fail.',
   })
   async finalizeCreative(@Arg('input', () => FinalizeCreativeInput) input: FinalizeCreativeInput, @Ctx() ctx: Context): Promise<Creative> {
     const creative = await ctx.creatives.finalize(input);

@@ -25,7 +25,9 @@ export class Migration20261125020000_creatives extends Migration {
     );`);
     this.addSql(`create index "creative_created_at_id_index" on "creative" ("created_at" desc, "id" desc);`);
     // The sweeper looks only at unfinished offloads.
-    this.addSql(`create index "creative_unfinished_index" on "creative" ("offload_status", "lease_expires_at") where "offload_status" in ('QUEUED', 'UPLOADING');`);
+    this.addSql(
+      `create index "creative_unfinished_index" on "creative" ("offload_status", "lease_expires_at") where "offload_status" in ('QUEUED', 'UPLOADING');`,
+    );
   }
 
   override async down(): Promise<void> {

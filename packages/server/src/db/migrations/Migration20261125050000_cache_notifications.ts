@@ -9,9 +9,14 @@ export class Migration20261125050000_cache_notifications extends Migration {
         perform pg_notify('offload_cache', tg_table_name);
         return null;
       end $$;`);
-    this.addSql(`create trigger setting_cache after insert or update or delete or truncate on "setting" for each statement execute function offload_cache_changed();`);
+    this.addSql(
+      `create trigger setting_cache after insert or update or delete or truncate on "setting" for each statement execute function offload_cache_changed();`,
+    );
     // Only revocation and removal matter to a cached token (its last-used time does not).
-    this.addSql(`create trigger api_token_cache after update of "revoked_at", "scopes", "token_hash" or delete or truncate on "api_token" for each statement execute function offload_cache_changed();`);
+    this.addSql(
+      `create trigger api_token_cache after update of "revoked_at", "scopes", "token_hash" or delete or truncate on "api_token" for each statement ` +
+        `execute function offload_cache_changed();`,
+    );
   }
 
   override async down(): Promise<void> {

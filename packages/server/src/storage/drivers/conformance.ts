@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from './errors.js';
 import type { ChecksumVerification, StorageDriver } from './driver.js';
 
-
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function errorOf(promise: Promise<unknown>): Promise<StorageError> {
@@ -24,7 +23,11 @@ async function errorOf(promise: Promise<unknown>): Promise<StorageError> {
  * What every storage driver must do, as sentences. Run against the local disk and against
  * the S3 driver on a real S3 server, each through one factory.
  */
-export function describeStorageDriverConformance(name: string, makeDriver: () => StorageDriver, options: { multipartSize: number; verification: ChecksumVerification }) {
+export function describeStorageDriverConformance(
+  name: string,
+  makeDriver: () => StorageDriver,
+  options: { multipartSize: number; verification: ChecksumVerification },
+) {
   describe(`${name} storage driver`, () => {
     const driver = makeDriver();
     const ns = `conformance/${randomUUID()}`;

@@ -29,8 +29,13 @@ describe('local driver writes of known bytes (results coming back to this server
     const driver = newDriver();
     const damaged = Buffer.from(body);
     damaged[12345]! ^= 1;
-    const error = await driver.writeStream('videos/back.mp4', Readable.from([damaged]), { contentType: 'video/mp4', expected: { size: body.length, sha256 } }).catch((e: Error) => e);
-    expect(error).toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/^videos\/back\.mp4 was written as 3145728 bytes with SHA-256 \w{12}…, expected 3145728 bytes/) });
+    const error = await driver
+      .writeStream('videos/back.mp4', Readable.from([damaged]), { contentType: 'video/mp4', expected: { size: body.length, sha256 } })
+      .catch((e: Error) => e);
+    expect(error).toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      message: expect.stringMatching(/^videos\/back\.mp4 was written as 3145728 bytes with SHA-256 \w{12}…, expected 3145728 bytes/),
+    });
     expect(readdirSync(path.join(driver.root, 'videos'))).toEqual([]);
   });
 

@@ -40,7 +40,8 @@ export class LocalDriver implements StorageDriver {
   private file(key: string, operation: Exclude<StorageOperation, 'list'>) {
     assertKey(key, operation);
     const file = path.resolve(this.root, key);
-    if (!file.startsWith(path.resolve(this.root) + path.sep)) throw new StorageError('INVALID_KEY', operation, key, `Object key ${JSON.stringify(key)} escapes the results folder`);
+    if (!file.startsWith(path.resolve(this.root) + path.sep))
+      throw new StorageError('INVALID_KEY', operation, key, `Object key ${JSON.stringify(key)} escapes the results folder`);
     return file;
   }
 
@@ -88,7 +89,8 @@ export class LocalDriver implements StorageDriver {
           'CHECKSUM_MISMATCH',
           'write',
           key,
-          `${key} was written as ${onDisk.size} bytes with SHA-256 ${onDisk.sha256.slice(0, 12)}…, expected ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`,
+          `${key} was written as ${onDisk.size} bytes with SHA-256 ${onDisk.sha256.slice(0, 12)}…, expected ${expected.size} bytes with ` +
+            `${expected.sha256.slice(0, 12)}…`,
         );
       }
       await rename(temp, file);

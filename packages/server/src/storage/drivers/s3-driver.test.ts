@@ -120,7 +120,10 @@ describe('S3 driver verification: the evidence comes from the store', () => {
 
   it('asks the store once whether it refuses a body that does not match its checksum; this store does, so its word is the evidence', async () => {
     const driver = throughProxy();
-    for (let i = 0; i < 2; i++) expect((await driver.writeFile(`uploads/${randomUUID()}.bin`, fileOf(randomBytes(1000)), { contentType: 'text/plain' })).verification).toBe('store-checksum');
+    for (let i = 0; i < 2; i++)
+      expect((await driver.writeFile(`uploads/${randomUUID()}.bin`, fileOf(randomBytes(1000)), { contentType: 'text/plain' })).verification).toBe(
+        'store-checksum',
+      );
     expect(proxy.requests.filter((line) => line.includes('.offload-checksum-check-'))).toHaveLength(1);
   });
 

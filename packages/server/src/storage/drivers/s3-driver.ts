@@ -68,7 +68,11 @@ export class S3Driver implements SignedUrlDriver {
       expectContinueHeader: false,
       maxAttempts: config.maxAttempts ?? 3,
       // Without throwOnRequestTimeout the handler only warns, and a stalled store holds an upload forever.
-      requestHandler: { connectionTimeout: config.connectionTimeoutMs ?? 5000, requestTimeout: config.requestTimeoutMs ?? 120_000, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: config.connectionTimeoutMs ?? 5000,
+        requestTimeout: config.requestTimeoutMs ?? 120_000,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
@@ -83,7 +87,10 @@ export class S3Driver implements SignedUrlDriver {
       handle = await open(file, 'r');
       const before = await handle.stat();
       const partSize = partSizeFor(before.size, this.config.partSize ?? 8 * MiB);
-      const written = before.size <= partSize ? await this.putFile(key, handle, before.size, partSize, options) : await this.multipartFile(key, handle, before.size, partSize, options);
+      const written =
+        before.size <= partSize
+          ? await this.putFile(key, handle, before.size, partSize, options)
+          : await this.multipartFile(key, handle, before.size, partSize, options);
       const after = await handle.stat();
       if (changed(before, after)) throw new FileChanged();
       if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
@@ -93,7 +100,9 @@ export class S3Driver implements SignedUrlDriver {
       const code = (error as NodeJS.ErrnoException).code;
       if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
       if ((error as NodeJS.ErrnoException).syscall && (code === 'ENOENT' || code === 'EACCES')) {
-        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, { cause: error });
+        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, {
+          cause: error,
+        });
       }
       throw this.wrap(error, 'write', key);
     } finally {
@@ -123,7 +132,13 @@ export class S3Driver implements SignedUrlDriver {
    * exactly the parts the store accepted (their ETags), and the object's size is checked after.
    * The whole-file hash is known only at the end, so multipart objects carry no `sha256` metadata.
    */
-  private async multipartFile(key: string, handle: FileHandle, size: number, partSize: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
+  private async multipartFile(
+    key: string,
+    handle: FileHandle,
+    size: number,
+    partSize: number,
+    options: WriteOptions,
+  ): Promise<Omit<WrittenFile, 'verification'>> {
     const pool = this.pools.of(partSize);
     const whole = createHash('sha256');
     const Bucket = this.config.bucket;
@@ -148,9 +163,17 @@ export class S3Driver implements SignedUrlDriver {
           const partSha256 = createHash('sha256').update(body).digest('hex');
           const PartNumber = index + 1;
           const { ETag } = await this.sendVerified(key, () =>
-            this.client.send(withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }), partSha256)),
+            this.client.send(
+              withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }), partSha256),
+            ),
           );
-          if (!ETag) throw new StorageError('UNKNOWN', 'write', this.where(key), `The store accepted part ${PartNumber} of ${this.where(key)} without an ETag, so the upload cannot be completed from verified parts`);
+          if (!ETag)
+            throw new StorageError(
+              'UNKNOWN',
+              'write',
+              this.where(key),
+              `The store accepted part ${PartNumber} of ${this.where(key)} without an ETag, so the upload cannot be completed from verified parts`,
+            );
           parts[index] = { PartNumber, ETag };
           pool.give(buffer);
         } catch (error) {
@@ -176,7 +199,8 @@ export class S3Driver implements SignedUrlDriver {
         'CHECKSUM_MISMATCH',
         'write',
         this.where(key),
-        `The store assembled ${this.where(key)} as ${head.ContentLength} bytes${assembledFrom ? ` from ${assembledFrom} parts` : ''}, expected ${size} bytes from ${count} parts`,
+        `The store assembled ${this.where(key)} as ${head.ContentLength} bytes${assembledFrom ? ` from ${assembledFrom} parts` : ''}, expected
+          ${size} bytes from ${count} parts`,
       );
     }
     return { size, sha256: whole.digest('hex') };
@@ -255,7 +279,8 @@ export class S3Driver implements SignedUrlDriver {
         'CHECKSUM_MISMATCH',
         'write',
         this.where(key),
-        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`,
+        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ` +
+          `${expected.sha256.slice(0, 12)}…`,
       );
     }
   }
@@ -328,7 +353,9 @@ export class S3Driver implements SignedUrlDriver {
   async signedUrl(key: string, expiresInSeconds: number, options: { downloadName?: string } = {}): Promise<string> {
     assertKey(key, 'sign');
     const disposition = options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\\r\n]/g, '_')}"` : undefined;
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ResponseContentDisposition: disposition }), { expiresIn: expiresInSeconds });
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ResponseContentDisposition: disposition }), {
+      expiresIn: expiresInSeconds,
+    });
   }
 
   /** Turns whatever the SDK or the network threw into a StorageError with a stable code. */
@@ -345,7 +372,9 @@ export class S3Driver implements SignedUrlDriver {
       NOT_FOUND: `No object at ${where}`,
       INVALID_CONFIGURATION: `The storage settings are invalid: ${errorName(error)}`,
       INVALID_KEY: `Invalid object key ${JSON.stringify(key)}`,
-      CHECKSUM_MISMATCH: `The store rejected ${where} because the bytes it received did not match their checksum (${errorName(error)}), every time it was sent: something between here and ${endpoint} alters data`,
+      CHECKSUM_MISMATCH:
+        `The store rejected ${where} because the bytes it received did not match their checksum (${errorName(error)}), every time it ` +
+        `was sent: something between here and ${endpoint} alters data`,
       UNKNOWN: `Could not ${operation} ${where}: ${errorName(error)}${httpStatus(error) ? ` (HTTP ${httpStatus(error)})` : ''}`,
     };
     return new StorageError(code, operation, where, messages[code], { cause: error });
@@ -392,7 +421,20 @@ const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mti
 const httpStatus = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 const errorName = (error: unknown) => (error instanceof S3ServiceException ? error.name : error instanceof Error ? error.name : String(error));
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
 
 function networkCode(error: unknown): string | undefined {
   for (let e = error as { code?: string; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
@@ -420,10 +462,12 @@ function networkReason(error: unknown): string {
 function classify(error: unknown): StorageErrorCode {
   const name = (error as Error)?.name ?? '';
   const status = httpStatus(error);
-  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'AuthorizationHeaderMalformed', 'InvalidSecurity'].includes(name)) return 'INVALID_CREDENTIALS';
+  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'AuthorizationHeaderMalformed', 'InvalidSecurity'].includes(name))
+    return 'INVALID_CREDENTIALS';
   if (name === 'NoSuchBucket') return 'BUCKET_NOT_FOUND';
   if (CHECKSUM_REJECTIONS.has(name)) return 'CHECKSUM_MISMATCH';
-  if (name === 'AccessDenied' || name === 'Forbidden' || name === 'AllAccessDisabled' || (status === 403 && !name.startsWith('Invalid'))) return 'ACCESS_DENIED';
+  if (name === 'AccessDenied' || name === 'Forbidden' || name === 'AllAccessDisabled' || (status === 403 && !name.startsWith('Invalid')))
+    return 'ACCESS_DENIED';
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return 'NOT_FOUND';
   if (networkCode(error) || name === 'TimeoutError' || name === 'RequestTimeout') return 'ENDPOINT_UNREACHABLE';
   return 'UNKNOWN';

@@ -29,7 +29,9 @@ export class PluginResolver {
   }
 
   @Authorized(ADMIN_ROLE)
-  @Mutation(() => Plugin, { description: 'Installs a plugin the license allows or that was purchased. Nothing is offloaded until it is configured, enabled and selected.' })
+  @Mutation(() => Plugin, {
+    description: 'Installs a plugin the license allows or that was purchased. Nothing is offloaded until it is configured, enabled and selected.',
+  })
   async installPlugin(@Arg('key', () => ProviderKeyEnum) key: ProviderKey, @Ctx() ctx: Context): Promise<Plugin> {
     const state = await ctx.storageSettings.installPlugin(key);
     ctx.logger.info({ plugin: key }, 'plugin installed');

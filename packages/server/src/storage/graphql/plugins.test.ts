@@ -33,15 +33,30 @@ describe('the plugin marketplace on a Regular License', () => {
   });
 
   it('installs a paid plugin once its purchase is recorded, then offers Uninstall', async () => {
-    const bought = await app.graphql<{ recordPluginPurchase: Plugin }>('mutation { recordPluginPurchase(key: CLOUDFLARE_R2) { key owned action } }', {}, await app.adminHeaders());
+    const bought = await app.graphql<{ recordPluginPurchase: Plugin }>(
+      'mutation { recordPluginPurchase(key: CLOUDFLARE_R2) { key owned action } }',
+      {},
+      await app.adminHeaders(),
+    );
     expect(bought.data?.recordPluginPurchase).toMatchObject({ owned: true, action: 'INSTALL' });
-    const installed = await app.graphql<{ installPlugin: Plugin }>('mutation { installPlugin(key: CLOUDFLARE_R2) { installed action configPath } }', {}, await app.adminHeaders());
+    const installed = await app.graphql<{ installPlugin: Plugin }>(
+      'mutation { installPlugin(key: CLOUDFLARE_R2) { installed action configPath } }',
+      {},
+      await app.adminHeaders(),
+    );
     expect(installed.data?.installPlugin).toEqual({ installed: true, action: 'UNINSTALL', configPath: '/general/plugins/cloudflare-r2' });
   });
 
   it('refuses provider settings until the plugin is installed', async () => {
-    const res = await app.graphql('mutation { saveProviderSettings(provider: AMAZON_S3, values: { bucket: "media" }) { configured } }', {}, await app.adminHeaders());
-    expect(res.errors?.[0]).toMatchObject({ message: 'Install the Amazon S3 Storage plugin before configuring it', extensions: { code: 'PLUGIN_NOT_INSTALLED' } });
+    const res = await app.graphql(
+      'mutation { saveProviderSettings(provider: AMAZON_S3, values: { bucket: "media" }) { configured } }',
+      {},
+      await app.adminHeaders(),
+    );
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Install the Amazon S3 Storage plugin before configuring it',
+      extensions: { code: 'PLUGIN_NOT_INSTALLED' },
+    });
   });
 });
 
@@ -53,7 +68,11 @@ describe('the plugin marketplace on an Extended License', () => {
   afterAll(() => app?.stop());
 
   it('installs plugins flagged free for Extended License holders without a purchase', async () => {
-    const res = await app.graphql<{ installPlugin: Plugin }>('mutation { installPlugin(key: CLOUDFLARE_R2) { installed owned } }', {}, await app.adminHeaders());
+    const res = await app.graphql<{ installPlugin: Plugin }>(
+      'mutation { installPlugin(key: CLOUDFLARE_R2) { installed owned } }',
+      {},
+      await app.adminHeaders(),
+    );
     expect(res.data?.installPlugin).toEqual({ installed: true, owned: false });
   });
 });

@@ -25,30 +25,42 @@ describe('the provider registry', () => {
     const named: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {
       if (type.name.startsWith('__') || isEnumType(type)) continue;
-      const words = [type.name, ...(isObjectType(type) || isInputObjectType(type) ? Object.values(type.getFields()).flatMap((f) => [f.name, ...('args' in f ? f.args.map((a: { name: string }) => a.name) : [])]) : [])];
+      const words = [
+        type.name,
+        ...(isObjectType(type) || isInputObjectType(type)
+          ? Object.values(type.getFields()).flatMap((f) => [f.name, ...('args' in f ? f.args.map((a: { name: string }) => a.name) : [])])
+          : []),
+      ];
       for (const word of words) if (providerWords.some((p) => word.toLowerCase().includes(p))) named.push(`${type.name}: ${word}`);
     }
     expect(named).toEqual([]);
   });
 
-  it.each(PROVIDER_KEYS.map((key) => [key]))('makes %s a plugin card, and its settings exactly the fields of its catalog entry (secrets never returned)', async (key) => {
-    const spec = PROVIDERS[key];
-    const admin = await app.adminHeaders();
-    const plugins = await app.graphql<{ plugins: { key: string; name: string; pricing: string; configPath: string }[] }>('{ plugins { key name pricing configPath } }', {}, admin);
-    expect(plugins.data?.plugins).toContainEqual({ key, name: spec.pluginName, pricing: spec.pricing, configPath: `/general/plugins/${key}` });
+  it.each(PROVIDER_KEYS.map((key) => [key]))(
+    'makes %s a plugin card, and its settings exactly the fields of its catalog entry (secrets never returned)',
+    async (key) => {
+      const spec = PROVIDERS[key];
+      const admin = await app.adminHeaders();
+      const plugins = await app.graphql<{ plugins: { key: string; name: string; pricing: string; configPath: string }[] }>(
+        '{ plugins { key name pricing configPath } }',
+        {},
+        admin,
+      );
+      expect(plugins.data?.plugins).toContainEqual({ key, name: spec.pluginName, pricing: spec.pricing, configPath: `/general/plugins/${key}` });
 
-    const provider = graphqlEnumName(key);
-    await app.graphql(`mutation { installPlugin(key: ${provider}) { installed } }`, {}, admin);
-    const secrets = spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
-    const values = Object.fromEntries(secrets.map((name) => [name, 'a-secret-value-0123456789']));
-    const saved = await app.graphql<{ saveProviderSettings: { values: Record<string, unknown>; storedSecrets: string[]; missingFields: string[] } }>(
-      'mutation($p: ProviderKey!, $v: JSONObject!) { saveProviderSettings(provider: $p, values: $v) { values storedSecrets missingFields } }',
-      { p: provider, v: values },
-      admin,
-    );
-    expect(Object.keys(saved.data!.saveProviderSettings.values)).toEqual(spec.fields.filter((f) => f.kind !== 'secret').map((f) => f.name));
-    expect(saved.data!.saveProviderSettings.storedSecrets).toEqual(secrets);
-    expect(JSON.stringify(saved)).not.toContain('a-secret-value-0123456789');
-    expect(saved.data!.saveProviderSettings.missingFields).toEqual(spec.missing({ ...saved.data!.saveProviderSettings.values, ...values } as never));
-  });
+      const provider = graphqlEnumName(key);
+      await app.graphql(`mutation { installPlugin(key: ${provider}) { installed } }`, {}, admin);
+      const secrets = spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
+      const values = Object.fromEntries(secrets.map((name) => [name, 'a-secret-value-0123456789']));
+      const saved = await app.graphql<{ saveProviderSettings: { values: Record<string, unknown>; storedSecrets: string[]; missingFields: string[] } }>(
+        'mutation($p: ProviderKey!, $v: JSONObject!) { saveProviderSettings(provider: $p, values: $v) { values storedSecrets missingFields } }',
+        { p: provider, v: values },
+        admin,
+      );
+      expect(Object.keys(saved.data!.saveProviderSettings.values)).toEqual(spec.fields.filter((f) => f.kind !== 'secret').map((f) => f.name));
+      expect(saved.data!.saveProviderSettings.storedSecrets).toEqual(secrets);
+      expect(JSON.stringify(saved)).not.toContain('a-secret-value-0123456789');
+      expect(saved.data!.saveProviderSettings.missingFields).toEqual(spec.missing({ ...saved.data!.saveProviderSettings.values, ...values } as never));
+    },
+  );
 });

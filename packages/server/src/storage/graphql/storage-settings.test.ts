@@ -22,20 +22,25 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const save = (values: Record<string, unknown>) => app.graphql<{ saveProviderSettings: SettingsView }>(SAVE_SETTINGS, { provider: 'CLOUDFLARE_R2', values }, admin);
+const save = (values: Record<string, unknown>) =>
+  app.graphql<{ saveProviderSettings: SettingsView }>(SAVE_SETTINGS, { provider: 'CLOUDFLARE_R2', values }, admin);
 const storage = async () =>
   (
-    await app.graphql<{ defaultStorage: { selected: { key: string }; effective: { key: string }; fallbackInEffect: boolean; fallbackReason: string | null }; storageOptions: { key: string; label: string }[] }>(
-      '{ defaultStorage { selected { key } effective { key } fallbackInEffect fallbackReason } storageOptions { key label } }',
-      {},
-      admin,
-    )
+    await app.graphql<{
+      defaultStorage: { selected: { key: string }; effective: { key: string }; fallbackInEffect: boolean; fallbackReason: string | null };
+      storageOptions: { key: string; label: string }[];
+    }>('{ defaultStorage { selected { key } effective { key } fallbackInEffect fallbackReason } storageOptions { key label } }', {}, admin)
   ).data!;
 
 describe('Cloudflare R2 settings', () => {
   it('derive the endpoint from the account id, with region auto', async () => {
     const saved = await configureR2(app, { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: CANARY, accountId: ACCOUNT_ID, bucket: 'my-media' });
-    expect(saved).toMatchObject({ endpoint: `https://${ACCOUNT_ID}.r2.cloudflarestorage.com`, configured: true, missingFields: [], storedSecrets: ['secretAccessKey'] });
+    expect(saved).toMatchObject({
+      endpoint: `https://${ACCOUNT_ID}.r2.cloudflarestorage.com`,
+      configured: true,
+      missingFields: [],
+      storedSecrets: ['secretAccessKey'],
+    });
     expect(saved.values).not.toHaveProperty('secretAccessKey');
     expect(saved.values).not.toHaveProperty('region'); // R2 has none: always auto
   });
@@ -53,7 +58,10 @@ describe('Cloudflare R2 settings', () => {
       const [row] = await app.orm.em.getConnection().execute(`select value from setting where key = 'provider:cloudflare-r2'`);
       return (new SettingsCipher(loadAppKeys(app.config)).decrypt(row?.value, 'provider:cloudflare-r2') as { secretAccessKey: string }).secretAccessKey;
     };
-    expect((await save({ secretAccessKey: '', bucket: 'other-bucket' })).data?.saveProviderSettings).toMatchObject({ storedSecrets: ['secretAccessKey'], values: { bucket: 'other-bucket' } });
+    expect((await save({ secretAccessKey: '', bucket: 'other-bucket' })).data?.saveProviderSettings).toMatchObject({
+      storedSecrets: ['secretAccessKey'],
+      values: { bucket: 'other-bucket' },
+    });
     expect(await storedSecret()).toBe(CANARY);
     await save({ accessKeyId: 'AKIDEXAMPLE' });
     expect(await storedSecret()).toBe(CANARY);
@@ -92,8 +100,14 @@ describe('Cloudflare R2 settings', () => {
       message: expect.stringMatching(/^values\.region is not a Cloudflare R2 setting; it has enabled, deleteLocalCopy, accessKeyId/),
       extensions: { code: 'BAD_USER_INPUT', field: 'region' },
     });
-    expect((await save({ enabled: 'yes' })).errors?.[0]).toMatchObject({ message: 'Enable Cloudflare R2 must be true or false', extensions: { code: 'BAD_USER_INPUT', field: 'enabled' } });
-    expect((await save({ bucket: 42 })).errors?.[0]).toMatchObject({ message: 'Bucket must be a string', extensions: { code: 'BAD_USER_INPUT', field: 'bucket' } });
+    expect((await save({ enabled: 'yes' })).errors?.[0]).toMatchObject({
+      message: 'Enable Cloudflare R2 must be true or false',
+      extensions: { code: 'BAD_USER_INPUT', field: 'enabled' },
+    });
+    expect((await save({ bucket: 42 })).errors?.[0]).toMatchObject({
+      message: 'Bucket must be a string',
+      extensions: { code: 'BAD_USER_INPUT', field: 'bucket' },
+    });
   });
 });
 
@@ -109,8 +123,17 @@ describe('Default Storage', () => {
     await save({ enabled: true });
     expect((await storage()).storageOptions.map((o) => o.key)).toEqual(['LOCAL', 'CLOUDFLARE_R2']);
     await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
-    expect((await storage()).defaultStorage).toEqual({ selected: { key: 'CLOUDFLARE_R2' }, effective: { key: 'CLOUDFLARE_R2' }, fallbackInEffect: false, fallbackReason: null });
-    const providers = await app.graphql<{ storageProviders: { key: string; active: boolean; selectable: boolean }[] }>('{ storageProviders { key active selectable } }', {}, admin);
+    expect((await storage()).defaultStorage).toEqual({
+      selected: { key: 'CLOUDFLARE_R2' },
+      effective: { key: 'CLOUDFLARE_R2' },
+      fallbackInEffect: false,
+      fallbackReason: null,
+    });
+    const providers = await app.graphql<{ storageProviders: { key: string; active: boolean; selectable: boolean }[] }>(
+      '{ storageProviders { key active selectable } }',
+      {},
+      admin,
+    );
     expect(providers.data?.storageProviders.find((p) => p.key === 'CLOUDFLARE_R2')).toEqual({ key: 'CLOUDFLARE_R2', active: true, selectable: true });
   });
 
@@ -144,12 +167,21 @@ describe('Default Storage', () => {
     expect(await lost.options()).toEqual(['local']);
 
     const real = loadAppKeys(app.config).current;
-    const rotated = new StorageSettingsService(app.orm.em.fork(), new SettingsCipher({ current: randomBytes(32), previous: [real] }), app.config.license, UNCACHED);
+    const rotated = new StorageSettingsService(
+      app.orm.em.fork(),
+      new SettingsCipher({ current: randomBytes(32), previous: [real] }),
+      app.config.license,
+      UNCACHED,
+    );
     expect((await rotated.defaultStorage()).effective).toBe('cloudflare-r2');
   });
 
   it('switching back to local is always allowed', async () => {
-    const res = await app.graphql<{ setDefaultStorage: { effective: { key: string } } }>('mutation { setDefaultStorage(storage: LOCAL) { effective { key } } }', {}, admin);
+    const res = await app.graphql<{ setDefaultStorage: { effective: { key: string } } }>(
+      'mutation { setDefaultStorage(storage: LOCAL) { effective { key } } }',
+      {},
+      admin,
+    );
     expect(res.data?.setDefaultStorage.effective.key).toBe('LOCAL');
   });
 });

@@ -15,12 +15,16 @@ function settingsView(state: ProviderState): ProviderSettingsView {
   const secrets = state.spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
   return {
     provider: state.key,
-    values: Object.fromEntries(state.spec.fields.filter((f) => f.kind !== 'secret').map((f) => [f.name, state.settings[f.name] ?? (f.kind === 'boolean' ? false : '')])),
+    values: Object.fromEntries(
+      state.spec.fields.filter((f) => f.kind !== 'secret').map((f) => [f.name, state.settings[f.name] ?? (f.kind === 'boolean' ? false : '')]),
+    ),
     storedSecrets: secrets.filter((name) => Boolean(state.settings[name])),
     endpoint: state.spec.endpoint(state.settings) ?? null,
     configured: state.configured,
     missingFields: state.missing,
-    settingsError: state.decryptError ? 'The stored settings cannot be decrypted with the current APP_KEY; enter the credentials again or restore the previous key.' : null,
+    settingsError: state.decryptError
+      ? 'The stored settings cannot be decrypted with the current APP_KEY; enter the credentials again or restore the previous key.'
+      : null,
   };
 }
 
@@ -58,7 +62,8 @@ export class StorageResolver {
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => ProviderSettingsView, {
-    description: 'Saves a provider’s settings, given by field name (its catalog entry lists them). Omitted fields keep their values; a blank secret keeps the stored one.',
+    description:
+      'Saves a provider’s settings, given by field name (its catalog entry lists them). Omitted fields keep their values; a blank secret keeps the stored one.',
   })
   async saveProviderSettings(
     @Arg('provider', () => ProviderKeyEnum) provider: ProviderKey,
@@ -75,7 +80,8 @@ export class StorageResolver {
   async testStorageConnection(
     @Arg('provider', () => ProviderKeyEnum) provider: ProviderKey,
     @Ctx() ctx: Context,
-    @Arg('values', () => JSONObjectResolver, { nullable: true, description: 'Settings to save first, as for saveProviderSettings.' }) values?: Record<string, unknown> | null,
+    @Arg('values', () => JSONObjectResolver, { nullable: true, description: 'Settings to save first, as for saveProviderSettings.' })
+    values?: Record<string, unknown> | null,
   ): Promise<ConnectionTestResult> {
     const wait = ctx.rateLimits.connectionTest.retryAfter(ctx.requestIp);
     if (wait > 0) throw tooManyRequests('connection tests', wait);
@@ -94,7 +100,9 @@ export class StorageResolver {
   }
 
   @Authorized(ADMIN_ROLE)
-  @Query(() => [StorageOption], { description: 'What the Default Storage selector lists: the local server always, then every installed, enabled, configured provider.' })
+  @Query(() => [StorageOption], {
+    description: 'What the Default Storage selector lists: the local server always, then every installed, enabled, configured provider.',
+  })
   async storageOptions(@Ctx() ctx: Context): Promise<StorageOption[]> {
     return (await ctx.storageSettings.options()).map(option);
   }

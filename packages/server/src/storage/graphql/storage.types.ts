@@ -101,7 +101,10 @@ export class ConnectionTestResult {
   @Field(() => ConnectionTestStepEnum, { nullable: true, description: 'The step that failed.' })
   step!: ConnectionTestStep | null;
 
-  @Field(() => String, { nullable: true, description: 'INVALID_CREDENTIALS, BUCKET_NOT_FOUND, ENDPOINT_UNREACHABLE, ACCESS_DENIED, INCOMPLETE_CONFIGURATION, …' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'INVALID_CREDENTIALS, BUCKET_NOT_FOUND, ENDPOINT_UNREACHABLE, ACCESS_DENIED, INCOMPLETE_CONFIGURATION, …',
+  })
   code!: string | null;
 
   @Field(() => String)
