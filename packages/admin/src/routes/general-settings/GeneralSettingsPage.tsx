@@ -1,35 +1,21 @@
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { useToast } from '../../app/toasts';
-import { GeneralSettingsDocument, SetDefaultStorageDocument, type GeneralSettingsQuery, type StorageKey } from '@offload/types/graphql';
+import { GeneralSettingsDocument, type GeneralSettingsQuery, type StorageKey } from '@offload/types/graphql';
+import { QueryState } from '../../components/QueryState';
+import { useSetDefaultStorageMutation } from './useSetDefaultStorageMutation';
 
 export function GeneralSettingsPage() {
-  const { data, loading, error } = useQuery(GeneralSettingsDocument, { fetchPolicy: 'network-only' });
-  if (loading) return <p role="status">Loading…</p>;
-  if (error || !data)
-    return (
-      <p role="alert" className="error">
-        {error?.message}
-      </p>
-    );
-  return <DefaultStorageForm data={data} />;
+  const query = useQuery(GeneralSettingsDocument, { fetchPolicy: 'network-only' });
+  return <QueryState query={query}>{(data) => <DefaultStorageForm data={data} />}</QueryState>;
 }
 
 function DefaultStorageForm({ data }: { data: GeneralSettingsQuery }) {
-  const toast = useToast();
   const selectable = data.storageOptions.some((o) => o.key === data.defaultStorage.selected.key);
   const [choice, setChoice] = useState<StorageKey>(selectable ? data.defaultStorage.selected.key : 'LOCAL');
-  const [setDefault, saving] = useMutation(SetDefaultStorageDocument, { refetchQueries: [GeneralSettingsDocument], awaitRefetchQueries: true });
-
-  const submit = async (event: FormEvent) => {
+  const [setDefault, saving] = useSetDefaultStorageMutation();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    try {
-      await setDefault({ variables: { storage: choice } });
-      const label = data.storageOptions.find((o) => o.key === choice)?.label ?? choice;
-      toast({ kind: 'success', message: `Default Storage is now ${label}. New results go there; nothing already stored moves.` });
-    } catch (e) {
-      toast({ kind: 'error', message: (e as Error).message });
-    }
+    void setDefault(choice);
   };
 
   return (
