@@ -4,7 +4,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import type { TestApp } from './harness.js';
+import { startTestApp, type TestApp } from './harness.js';
+import { s3TestTarget } from './s3.js';
+import { configureR2, r2OnTestServer } from './storage-fixtures.js';
 
 export const CREATIVE_FIELDS = 'id path studio location objectKey url size contentType sha256 offloadStatus lastError localCopy offloadAttempts';
 
@@ -103,4 +105,19 @@ export function writePng(resultsDir: string, relative: string, width: number, he
       chunk('IEND', Buffer.alloc(0)),
     ]),
   );
+}
+
+/**
+ * An app whose worker offloads to Cloudflare R2 on the S3 test server (with the full key),
+ * selected as Default Storage; `r2` overrides those settings, `env` the app's. Returns the app
+ * and a platform token's headers.
+ */
+export async function startOffloadingApp(
+  env: Record<string, string>,
+  r2: Record<string, unknown>,
+): Promise<{ app: TestApp; platform: Record<string, string> }> {
+  const app = await startTestApp({ LICENSE_TYPE: 'extended', OFFLOAD_WORKER: 'true', ...env });
+  await configureR2(app, r2OnTestServer(s3TestTarget().full, { enabled: true, ...r2 }));
+  await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, await app.adminHeaders());
+  return { app, platform: await app.tokenHeaders(['CREATIVES_WRITE', 'CREATIVES_READ']) };
 }

@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/harness.js';
-import { creative, finalize, waitForStatus, writeResult } from '../../test/offload-fixtures.js';
+import type { TestApp } from '../../test/harness.js';
+import { creative, finalize, startOffloadingApp, waitForStatus, writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget } from '../../test/s3.js';
-import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
 import { TcpProxy, type FaultAction } from '../../test/tcp-proxy.js';
 
 const target = s3TestTarget();
@@ -33,10 +32,10 @@ describe('integrity: a result counts as offloaded only when the store has checke
 
   beforeAll(async () => {
     await proxy.start();
-    app = await startTestApp({ LICENSE_TYPE: 'extended', OFFLOAD_WORKER: 'true', OFFLOAD_PART_SIZE_MB: '5', OFFLOAD_REQUEST_TIMEOUT_SECONDS: '2' });
-    await configureR2(app, r2OnTestServer(target.full, { customEndpoint: proxy.url, keyPrefix: prefix, enabled: true, deleteLocalCopy: true }));
-    await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, await app.adminHeaders());
-    platform = await app.tokenHeaders(['CREATIVES_WRITE', 'CREATIVES_READ']);
+    ({ app, platform } = await startOffloadingApp(
+      { OFFLOAD_PART_SIZE_MB: '5', OFFLOAD_REQUEST_TIMEOUT_SECONDS: '2' },
+      { customEndpoint: proxy.url, keyPrefix: prefix, deleteLocalCopy: true },
+    ));
   });
   afterAll(async () => {
     await app?.stop();

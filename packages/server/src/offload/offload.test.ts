@@ -5,9 +5,9 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
-import { creative, finalize, waitForStatus, writeResult, type CreativeView } from '../../test/offload-fixtures.js';
+import { creative, finalize, startOffloadingApp, waitForStatus, writeResult, type CreativeView } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
-import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
+import { configureR2 } from '../../test/storage-fixtures.js';
 import { TcpProxy } from '../../test/tcp-proxy.js';
 
 const target = s3TestTarget();
@@ -32,11 +32,8 @@ describe('offloading to the active bucket (R2 settings, custom endpoint → the 
   const prefix = `${publicUrl ? `${PUBLIC_PREFIX}/` : ''}offload-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    app = await startTestApp({ LICENSE_TYPE: 'extended', OFFLOAD_WORKER: 'true', OFFLOAD_PART_SIZE_MB: '8' });
+    ({ app, platform } = await startOffloadingApp({ OFFLOAD_PART_SIZE_MB: '8' }, { keyPrefix: prefix, publicUrl: publicUrl ?? '' }));
     admin = await app.adminHeaders();
-    await configureR2(app, r2OnTestServer(target.full, { keyPrefix: prefix, publicUrl: publicUrl ?? '', enabled: true }));
-    await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
-    platform = await app.tokenHeaders(['CREATIVES_WRITE', 'CREATIVES_READ']);
   });
   afterAll(async () => {
     await app?.stop();
@@ -238,10 +235,7 @@ describe('when the bucket is unreachable', () => {
 
   beforeAll(async () => {
     await proxy.start();
-    app = await startTestApp({ LICENSE_TYPE: 'extended', OFFLOAD_WORKER: 'true', OFFLOAD_MAX_ATTEMPTS: '3' });
-    await configureR2(app, r2OnTestServer(target.full, { customEndpoint: proxy.url, keyPrefix: prefix, enabled: true }));
-    await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, await app.adminHeaders());
-    platform = await app.tokenHeaders(['CREATIVES_WRITE', 'CREATIVES_READ']);
+    ({ app, platform } = await startOffloadingApp({ OFFLOAD_MAX_ATTEMPTS: '3' }, { customEndpoint: proxy.url, keyPrefix: prefix }));
   });
   afterAll(async () => {
     await app?.stop();

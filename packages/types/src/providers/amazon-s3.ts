@@ -1,5 +1,5 @@
-import { blank, bucketField, checkUrl, defineProvider, generalFields, keyPrefixField, problemCollector, publicUrlField, type FieldSpec } from '../catalog.js';
-import { accessKeyFields, checkRegion, checkS3Common, pathStyleField, s3Credentials, S3_WRITE_DENIED } from './s3-family.js';
+import { blank, bucketField, defineProvider, generalFields, keyPrefixField, publicUrlField, type FieldSpec } from '../catalog.js';
+import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Amazon S3'),
@@ -28,15 +28,9 @@ export const amazonS3 = defineProvider({
   freeForExtendedLicense: true,
   fields,
   missing: (s) => blank(s, ['accessKeyId', 'secretAccessKey', 'region', 'bucket']),
-  validate(s) {
-    const { problems, add } = problemCollector(fields);
-    checkS3Common(s, add);
-    add('region', checkRegion(String(s.region ?? '')));
-    add('endpoint', checkUrl(String(s.endpoint ?? '')));
-    return problems;
-  },
+  validate: validateRegional(fields),
   // Blank: the SDK's AWS endpoint for the region.
   endpoint: (s) => (s.endpoint as string) || undefined,
-  connection: (s) => ({ driver: 's3', endpoint: (s.endpoint as string) || undefined, region: String(s.region || 'us-east-1'), ...s3Credentials(s) }),
+  connection: (s) => regionalConnection(s, (s.endpoint as string) || undefined),
   writeDeniedAdvice: S3_WRITE_DENIED,
 });

@@ -1,4 +1,4 @@
-import { checkCommon, type FieldSpec, type ProviderSettings } from '../catalog.js';
+import { checkCommon, checkUrl, problemCollector, type FieldProblem, type FieldSpec, type ProviderSettings, type S3Connection } from '../catalog.js';
 
 /** What the providers on the S3 API share: an access key pair and path-style addressing. */
 
@@ -41,6 +41,25 @@ export const s3Credentials = (s: ProviderSettings) => ({
   accessKeyId: String(s.accessKeyId ?? ''),
   secretAccessKey: String(s.secretAccessKey ?? ''),
   forcePathStyle: Boolean(s.usePathStyleEndpoint),
+});
+
+/** The checks of a provider with a Region and an optional Endpoint (Amazon S3, Wasabi). */
+export const validateRegional =
+  (fields: FieldSpec[]) =>
+  (s: ProviderSettings): FieldProblem[] => {
+    const { problems, add } = problemCollector(fields);
+    checkS3Common(s, add);
+    add('region', checkRegion(String(s.region ?? '')));
+    add('endpoint', checkUrl(String(s.endpoint ?? '')));
+    return problems;
+  };
+
+/** An S3 connection in the settings' region (us-east-1 until one is set) at `endpoint`. */
+export const regionalConnection = (s: ProviderSettings, endpoint: string | undefined): S3Connection => ({
+  driver: 's3',
+  endpoint,
+  region: String(s.region || 'us-east-1'),
+  ...s3Credentials(s),
 });
 
 export const S3_WRITE_DENIED = 'Give the key permission to put, get and delete objects in the bucket.';

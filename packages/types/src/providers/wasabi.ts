@@ -1,16 +1,5 @@
-import {
-  blank,
-  bucketField,
-  checkUrl,
-  defineProvider,
-  generalFields,
-  keyPrefixField,
-  problemCollector,
-  publicUrlField,
-  type FieldSpec,
-  type ProviderSettings,
-} from '../catalog.js';
-import { accessKeyFields, checkRegion, checkS3Common, pathStyleField, s3Credentials, S3_WRITE_DENIED } from './s3-family.js';
+import { blank, bucketField, defineProvider, generalFields, keyPrefixField, publicUrlField, type FieldSpec, type ProviderSettings } from '../catalog.js';
+import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Wasabi'),
@@ -41,14 +30,8 @@ export const wasabi = defineProvider({
   freeForExtendedLicense: false,
   fields,
   missing: (s) => blank(s, ['accessKeyId', 'secretAccessKey', 'region', 'bucket']),
-  validate(s) {
-    const { problems, add } = problemCollector(fields);
-    checkS3Common(s, add);
-    add('region', checkRegion(String(s.region ?? '')));
-    add('endpoint', checkUrl(String(s.endpoint ?? '')));
-    return problems;
-  },
+  validate: validateRegional(fields),
   endpoint,
-  connection: (s) => ({ driver: 's3', endpoint: endpoint(s), region: String(s.region || 'us-east-1'), ...s3Credentials(s) }),
+  connection: (s) => regionalConnection(s, endpoint(s)),
   writeDeniedAdvice: S3_WRITE_DENIED,
 });
