@@ -12,14 +12,9 @@ if [ -z "${S3_TEST_ENDPOINT:-}" ]; then
 fi
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 # The comparison needs Debian's AWS CLI and rclone (the `aws` first on PATH may be another one).
-need=()
-[ -x /usr/bin/aws ] || need+=(awscli)
-[ -x /usr/bin/rclone ] || need+=(rclone)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# shellcheck source=debian-packages.sh
+source scripts/debian-packages.sh
+need_packages /usr/bin/aws:awscli /usr/bin/rclone:rclone
 
 pnpm --silent --filter @offload/admin build >/dev/null
 

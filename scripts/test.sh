@@ -7,16 +7,21 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# shellcheck source=debian-packages.sh
+source scripts/debian-packages.sh
+step "packages the tests need"
+# Chromium for the browser tests (Debian's: no browser is downloaded), docker-compose to validate
+# docker-compose.yml; the S3 test server's packages are installed by its own script.
+need_packages chromium:chromium docker-compose:docker-compose && echo "ok"
+
 step "type check"
 pnpm --silent typecheck
 
 step "lint"
 pnpm --silent lint
 
-if command -v docker-compose >/dev/null 2>&1; then
-  step "docker-compose.yml"
-  APP_KEY=base64:validation-only docker-compose config -q && echo "valid"
-fi
+step "docker-compose.yml"
+APP_KEY=base64:validation-only docker-compose config -q && echo "valid"
 
 step "build the admin SPA (the e2e suite drives the built one)"
 pnpm --silent --filter @offload/admin build >/dev/null
@@ -32,8 +37,13 @@ step "tests"
 mkdir -p artifacts
 status=0
 pnpm --silent exec vitest run --reporter=default --reporter=json --outputFile.json=artifacts/test-results.json "$@" || status=$?
+# The closing line counts every failure: a test file that fails to load or to run its hooks has
+# no failed test of its own in the report, so it counts as one failure by itself.
 node -e '
   const r = JSON.parse(require("fs").readFileSync("artifacts/test-results.json", "utf8"));
-  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-' || true
+  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
+  for (const f of brokenFiles) console.log(`failed to run: ${require("path").relative(process.cwd(), f.name)}: ${(f.message || "").split("\n")[0]}`);
+  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles.length} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  if (brokenFiles.length || r.numFailedTests) process.exitCode = 1;
+' || status=1
 exit $status

@@ -39,18 +39,10 @@ log() { printf '[rgw-up %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # ---------------------------------------------------------------- packages
-need=()
-for b in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw radosgw-admin:radosgw \
-         ceph:ceph-common ceph-authtool:ceph-common monmaptool:ceph-common curl:curl; do
-  command -v "${b%%:*}" >/dev/null 2>&1 || need+=("${b##*:}")
-done
-[ "$WITH_MGR" = 1 ] && ! command -v ceph-mgr >/dev/null 2>&1 && need+=(ceph-mgr)
-[ -x "$PY" ] || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# shellcheck source=../debian-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../debian-packages.sh"
+need_packages ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw radosgw-admin:radosgw ceph:ceph-common ceph-authtool:ceph-common \
+  monmaptool:ceph-common curl:curl "$PY:python3" $([ "$WITH_MGR" = 1 ] && echo ceph-mgr:ceph-mgr)
 
 mkdir -p "$BASE"/{mon,osd,mgr,rgw,run,log,crash}
 export CEPH_CONF=$CONF
