@@ -26,7 +26,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
   events.on('pool:create', ({ workerPool }) => void workerIds.add(workerPool.id));
 
   // Our own pool, so a connection the server drops (a restart, a shutdown) is logged, not fatal.
-  const pgPool = new pg.Pool({ connectionString: databaseUrl, max: config.offload.concurrency + 2 });
+  // Connections outlive quiet spells (node-pg closes idle ones after 10 s by default): reconnecting costs PostgreSQL more than the jobs.
+  const pgPool = new pg.Pool({ connectionString: databaseUrl, max: config.offload.concurrency + 2, idleTimeoutMillis: 60_000 });
   const lost = (error: Error) => logger.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'job queue connection lost');
   pgPool.on('error', lost);
   pgPool.on('connect', (client) => client.on('error', lost));
