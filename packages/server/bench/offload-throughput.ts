@@ -246,8 +246,8 @@ writeResult('offload-throughput', {
   uploaders: summary,
   ratios,
   targets: {
-    vsFasterOfAwsCliAndRclone: ratios.vsFasterOfAwsCliAndRclone >= 1,
+    vsFasterOfAwsCliAndRclone: ratios.vsFasterOfAwsCliAndRclone >= 1.1,
     vsBareLibStorage: ratios.vsBareLibStorage >= 0.9,
-    cpuPerGBvsAwsCli: ratios.cpuPerGBvsAwsCli <= 1,
+    cpuPerGBvsAwsCli: ratios.cpuPerGBvsAwsCli <= 0.8,
   },
 });
