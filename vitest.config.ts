@@ -6,7 +6,7 @@ export default defineConfig({
     projects: ['packages/server', 'e2e'],
     globalSetup: ['packages/server/test/global-setup.ts'],
     reporters: ['default'],
-    // The SDK nags that it will need Node 22 from 2027; we know (see STACK.md), the noise hides real output.
+    // The SDK nags that it will need Node 22 from 2027 (the README says so once); the noise hides real output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

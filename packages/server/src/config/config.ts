@@ -110,7 +110,7 @@ export interface Config {
   /** Unset: run an embedded PostgreSQL with its data under `dataDir`. */
   databaseUrl: string | undefined;
   embeddedPostgresPort: number;
-  /** Raw key material; `loadAppKey` turns it into the key ring. */
+  /** Raw key material; `loadAppKeys` turns it into the key ring. */
   appKey: string | undefined;
   appPreviousKeys: string[];
   logLevel: string;
