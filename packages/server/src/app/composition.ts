@@ -82,7 +82,11 @@ export interface ComposeOptions {
   embeddedAllowed: boolean;
 }
 
-export async function compose({ config, logger = createLogger(config.logLevel), embeddedAllowed }: ComposeOptions): Promise<Runtime> {
+export async function compose({
+  config,
+  logger = createLogger(config.logLevel, undefined, config.logFormat),
+  embeddedAllowed,
+}: ComposeOptions): Promise<Runtime> {
   if (!config.databaseUrl && !embeddedAllowed) {
     throw new ConfigError([
       'DATABASE_URL must be set for a separate worker process (the embedded PostgreSQL belongs to the API process; keep OFFLOAD_WORKER=true there instead)',

@@ -42,6 +42,7 @@ const env = z.object({
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'LOG_FORMAT must be json or pretty' }).optional(),
   ADMIN_EMAIL: z.email({ error: 'ADMIN_EMAIL must be an email address' }).default('admin@offload.local'),
   ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
   LICENSE_TYPE: z.enum(['regular', 'extended'], { error: 'LICENSE_TYPE must be regular or extended' }).default('regular'),
@@ -114,6 +115,8 @@ export interface Config {
   appKey: string | undefined;
   appPreviousKeys: string[];
   logLevel: string;
+  /** `pretty` for a person at a terminal (development, stdout a TTY); JSON lines otherwise. */
+  logFormat: 'json' | 'pretty';
   /** The first admin, created on first start; without a password one is generated and shown once. */
   firstAdmin: { email: string; password: string | undefined };
   /** The platform's license: Extended License holders install "free for Extended" plugins without buying them. */
@@ -173,6 +176,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => k.trim())
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' && process.stdout.isTTY ? 'pretty' : 'json'),
     firstAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     license: { type: e.LICENSE_TYPE, checkoutUrl: e.PLUGIN_CHECKOUT_URL },
     offload: {

@@ -1,5 +1,6 @@
 import { Logger as GraphileLogger } from 'graphile-worker';
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /**
  * Paths whose values never reach a log line: secrets are write-only everywhere.
@@ -20,7 +21,15 @@ export const REDACT_PATHS = [
   'token',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * JSON lines (for log collectors) or, `pretty`, one readable coloured line per event for a person at
+ * a terminal; the same redaction either way.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, format: 'json' | 'pretty' = 'json'): Logger {
+  const out =
+    format === 'pretty'
+      ? PinoPretty({ destination: destination ?? process.stdout, sync: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' })
+      : destination;
   return pino(
     {
       level,
@@ -28,7 +37,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? process.stdout,
+    out ?? process.stdout,
   );
 }
 /**
