@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors
 import type { CacheReader } from '../db/shared-cache.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { isUuid } from '../util/uuid.js';
-import type { Actor } from './actor.js';
+import type { Actor } from '../domain/actor.js';
 import { AdminSession } from './admin-session.entity.js';
 import { AdminUser } from './admin-user.entity.js';
 import { ApiToken } from './api-token.entity.js';

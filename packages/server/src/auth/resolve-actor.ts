@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Actor } from './actor.js';
+import type { Actor } from '../domain/actor.js';
 import { type AuthService, SESSION_COOKIE, unauthenticated } from './auth.service.js';
 
 function cookie(req: Request, name: string): string | undefined {

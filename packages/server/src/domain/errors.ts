@@ -1,7 +1,7 @@
 /**
  * What services throw when a request cannot be done: transport-free, so services run the same
  * from GraphQL, an HTTP route, a job or a command. Each transport maps them in one place
- * (GraphQL: `graphql/errors.ts`; HTTP routes: `http/errors.ts`). Storage failures have their
+ * (GraphQL: `http/graphql-errors.ts`; HTTP routes: `http/errors.ts`). Storage failures have their
  * own family, `StorageError` (storage/errors.ts).
  */
 

@@ -8,8 +8,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Runtime } from '../app/composition.js';
 import { adminBuilt } from '../config/config.js';
-import type { Context } from '../app/context.js';
-import { formatError, toGraphQLError } from '../graphql/errors.js';
+import type { Context } from '../graphql/context.js';
+import { formatError, toGraphQLError } from './graphql-errors.js';
 import { buildGraphqlSchema } from './graphql-schema.js';
 import { resolveActor } from '../auth/resolve-actor.js';
 import { creativeRoutes } from './creative-routes.js';

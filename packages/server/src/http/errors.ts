@@ -12,7 +12,7 @@ const REFUSAL_STATUS: Record<RefusedError['code'], number> = {
 
 /**
  * The one mapping from what services throw to HTTP statuses, for the plain HTTP routes (GraphQL
- * has its own, graphql/errors.ts): the message as text, anything unknown to Express's handler.
+ * has its own, http/graphql-errors.ts): the message as text, anything unknown to Express's handler.
  */
 export function sendError(res: Response, next: NextFunction, error: unknown): void {
   const status =

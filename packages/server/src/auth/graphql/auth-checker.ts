@@ -1,6 +1,6 @@
 import type { AuthChecker } from 'type-graphql';
 import { ADMIN_ROLE, type Requirement } from '@offload/types';
-import type { Context } from '../../app/context.js';
+import type { Context } from '../../graphql/context.js';
 import { RefusedError } from '../../domain/errors.js';
 import { unauthenticated } from '../auth.service.js';
 

@@ -2,7 +2,7 @@ import type { CookieOptions } from 'express';
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ADMIN_ROLE } from '@offload/types';
 import { tooManyRequests } from '../../domain/errors.js';
-import type { Context } from '../../app/context.js';
+import type { Context } from '../../graphql/context.js';
 import { SESSION_COOKIE } from '../auth.service.js';
 import { AdminViewer, ApiTokenType, CreateApiTokenInput, CreatedApiToken } from './auth.types.js';
 

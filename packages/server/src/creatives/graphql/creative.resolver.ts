@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ROLE } from '@offload/types';
-import type { Context } from '../../app/context.js';
+import type { Context } from '../../graphql/context.js';
 import type { StorageKey } from '@offload/types';
 import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../../graphql/enums.js';
 import { Creative, type OffloadStatus, type Studio } from '../creative.entity.js';

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { ADMIN_ROLE, PROVIDER_KEYS, type ProviderKey } from '@offload/types';
-import type { Context } from '../../app/context.js';
+import type { Context } from '../../graphql/context.js';
 import type { ProviderState, StorageSettingsService } from '../storage-settings.service.js';
 import { ProviderKeyEnum } from '../../graphql/enums.js';
 import { Plugin } from './storage.types.js';

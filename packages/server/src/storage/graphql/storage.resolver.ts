@@ -1,7 +1,7 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { ADMIN_ROLE, LOCAL_STORAGE, LOCAL_STORAGE_LABEL, PROVIDERS, type ProviderKey, type StorageKey } from '@offload/types';
-import type { Context } from '../../app/context.js';
+import type { Context } from '../../graphql/context.js';
 import { InvalidInputError, tooManyRequests } from '../../domain/errors.js';
 import { testConnection } from '../connection-test.js';
 import type { DefaultStorage, ProviderState } from '../storage-settings.service.js';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
-import type { Actor } from '../auth/actor.js';
-import type { Runtime, Scope } from './composition.js';
+import type { Actor } from '../domain/actor.js';
+import type { Runtime, Scope } from '../app/composition.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 
