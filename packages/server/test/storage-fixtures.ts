@@ -4,8 +4,9 @@ import { s3TestTarget, type S3TestKey } from './s3.js';
 /** Everything `providerSettings` / `saveProviderSettings` return. */
 export const SETTINGS_FIELDS = 'provider values storedSecrets endpoint configured missingFields settingsError';
 
-export const SAVE_SETTINGS =
-  `mutation($provider: ProviderKey!, $values: JSONObject!) { saveProviderSettings(provider: $provider, values: $values) { ` + `${SETTINGS_FIELDS} } }`;
+export const SAVE_SETTINGS = `mutation($provider: ProviderKey!, $values: JSONObject!) {
+  saveProviderSettings(provider: $provider, values: $values) { ${SETTINGS_FIELDS} }
+}`;
 
 export interface SettingsView {
   provider: string;

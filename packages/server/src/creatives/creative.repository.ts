@@ -166,8 +166,8 @@ export class CreativeRepository {
   async requeueFailed(id: string, target: ProviderKey): Promise<void> {
     await this.em.transactional(async (tx) => {
       const updated = await tx.execute(
-        `update creative set offload_status = 'QUEUED', target_provider = ?, offload_attempts = 0, updated_at = now() where id = ? and offload_status ` +
-          `= 'FAILED' returning id`,
+        `update creative set offload_status = 'QUEUED', target_provider = ?, offload_attempts = 0, updated_at = now()
+         where id = ? and offload_status = 'FAILED' returning id`,
         [target, id],
       );
       if (updated.length) await tx.execute(`select ${QUEUE_ONE_SQL}`, [id, id]);
@@ -180,8 +180,8 @@ export class CreativeRepository {
   /** Claims a queued creative (or one whose previous worker's lease ran out) for upload, counting the attempt. */
   async claimForUpload(id: string, token: string, leaseSeconds: number): Promise<ClaimedCreative | null> {
     const [row] = (await this.db.execute(
-      `update creative set offload_status = 'UPLOADING', lease_token = ?, lease_expires_at = now() + (? * interval '1 second'), offload_attempts =
-        offload_attempts + 1, updated_at = now()
+      `update creative set offload_status = 'UPLOADING', lease_token = ?, lease_expires_at = now() + (? * interval '1 second'),
+         offload_attempts = offload_attempts + 1, updated_at = now()
        where id = ? and (offload_status = 'QUEUED' or (offload_status = 'UPLOADING' and lease_expires_at < now()))
        returning path, content_type, target_provider, offload_attempts`,
       [token, leaseSeconds, id],
@@ -207,8 +207,8 @@ export class CreativeRepository {
     const [sets, params]: [string, unknown[]] =
       outcome.kind === 'offloaded'
         ? [
-            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(), ` +
-              `local_delete_pending = ?`,
+            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(),
+             local_delete_pending = ?`,
             [outcome.location, outcome.objectKey, outcome.sha256, outcome.size, outcome.deleteLocalCopy],
           ]
         : outcome.kind === 'kept-local'

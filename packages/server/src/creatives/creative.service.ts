@@ -117,7 +117,7 @@ export class CreativeService {
     } catch {
       throw new InvalidInputError(`path: no file at ${relative} on the results disk`, 'path');
     }
-    if (!real.startsWith(root + path.sep)) throw new InvalidInputError('path resolves outside the results folder', 'path');
+    if (!(await this.deps.results.contains(real))) throw new InvalidInputError('path resolves outside the results folder', 'path');
     const s = await stat(real);
     if (!s.isFile()) throw new InvalidInputError(`path: ${relative} is not a regular file`, 'path');
     return s.size;

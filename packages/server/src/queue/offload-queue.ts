@@ -21,8 +21,8 @@ export function creativeIdOf(payload: unknown): string | null {
 }
 
 /** An expression that queues the offload of the creative whose id is the parameter (bound twice: payload and key). */
-export const QUEUE_ONE_SQL =
-  `graphile_worker.add_job('${OFFLOAD_TASK}', json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ` + `${QUEUE_MAX_ATTEMPTS})`;
+export const QUEUE_ONE_SQL = `graphile_worker.add_job(
+  '${OFFLOAD_TASK}', json_build_object('creativeId', ?::text), job_key => ?::text, max_attempts => ${QUEUE_MAX_ATTEMPTS})`;
 
 /** An expression that queues one offload for each `id` that `relation` (a table or CTE name, with a where clause) yields. */
 export const queueEachSql = (relation: string) =>

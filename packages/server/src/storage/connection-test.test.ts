@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
 import { independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
+import { TcpProxy } from '../../test/tcp-proxy.js';
 
 const target = s3TestTarget();
 // Decided before the tests are collected, so the check below runs wherever the target allows it.
@@ -116,5 +117,20 @@ describe('Test connection against a real S3 server', () => {
       await app.adminHeaders(),
     );
     expect(read.data?.providerSettings.values.keyPrefix).toBe('saved-first');
+  });
+});
+
+describe('Test connection against a store that checks nothing', () => {
+  const proxy = new TcpProxy(new URL(target.endpoint));
+  beforeAll(() => proxy.start());
+  afterAll(() => proxy.stop());
+
+  it('warns that every upload will be read back when the store accepts a body that does not match its checksum', async () => {
+    // The proxy answers the checksum probe for the store with 200, as a store that verifies nothing would.
+    proxy.inject(/^PUT \S*\.offload-checksum-check-/, { respond: 'HTTP/1.1 200 OK\r\nETag: "0"\r\nContent-Length: 0\r\n\r\n' });
+    const result = await test(r2OnTestServer(target.full, { keyPrefix: 'ct-unverified', customEndpoint: proxy.url }));
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.stringMatching(/^This store accepted an upload whose bytes did not match their SHA-256 checksum/));
+    expect(await probesLeft('ct-unverified/')).toEqual([]);
   });
 });

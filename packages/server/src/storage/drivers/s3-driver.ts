@@ -156,10 +156,10 @@ export class S3Driver implements SignedUrlDriver {
         const index = next++;
         const buffer = pool.take();
         try {
-          const read = reading.then(async () => whole.update(await readExactly(handle, buffer, Math.min(partSize, size - index * partSize), index * partSize)));
+          const body = buffer.subarray(0, Math.min(partSize, size - index * partSize));
+          const read = reading.then(async () => whole.update(await readExactly(handle, buffer, body.length, index * partSize)));
           reading = read;
           await read;
-          const body = buffer.subarray(0, Math.min(partSize, size - index * partSize));
           const partSha256 = createHash('sha256').update(body).digest('hex');
           const PartNumber = index + 1;
           const { ETag } = await this.sendVerified(key, () =>
@@ -199,8 +199,8 @@ export class S3Driver implements SignedUrlDriver {
         'CHECKSUM_MISMATCH',
         'write',
         this.where(key),
-        `The store assembled ${this.where(key)} as ${head.ContentLength} bytes${assembledFrom ? ` from ${assembledFrom} parts` : ''}, expected
-          ${size} bytes from ${count} parts`,
+        `The store assembled ${this.where(key)} as ${head.ContentLength} bytes${assembledFrom ? ` from ${assembledFrom} parts` : ''}, ` +
+          `expected ${size} bytes from ${count} parts`,
       );
     }
     return { size, sha256: whole.digest('hex') };
