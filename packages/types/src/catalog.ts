@@ -81,6 +81,22 @@ export interface ProviderSpec<K extends string = string> {
   connection(s: ProviderSettings): BucketConnection;
   /** Test connection's advice when the key may not write to the bucket. */
   writeDeniedAdvice: string;
+  /** The fields that are credentials rather than the place: a key rotation changes only these (and a retired location's may be replaced). */
+  credentials: readonly string[];
+}
+
+/**
+ * The concrete place a provider's settings point at. Two settings with the same identity
+ * reach the same bucket (provider, effective endpoint, bucket); anything else — credentials,
+ * region of an AWS bucket, Public / CDN URL, key prefix — is how it is reached or served.
+ */
+export interface StoragePlace {
+  provider: string;
+  /** The effective endpoint; '' where the SDK derives it (Amazon S3 without an Endpoint). */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  identity: string;
 }
 
 /** A provider's spec with its key as a literal type, so the registry can derive ProviderKey. */

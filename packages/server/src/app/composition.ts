@@ -21,6 +21,7 @@ import { Metrics } from '../offload/metrics.js';
 import { ProviderDrivers } from '../storage/provider-driver.js';
 import { ResultsRoot } from '../storage/results-root.js';
 import { SettingsCipher } from '../storage/settings-cipher.js';
+import { StorageLocations } from '../storage/storage-locations.service.js';
 import { StorageSettingsService } from '../storage/storage-settings.service.js';
 
 /**
@@ -38,6 +39,7 @@ const ENTITIES = [Setting, AdminUser, AdminSession, ApiToken, Creative];
 export interface Scope {
   em: EntityManager;
   storageSettings: StorageSettingsService;
+  locations: StorageLocations;
   creativeRepository: CreativeRepository;
   creatives: CreativeService;
   auth: AuthService;
@@ -102,12 +104,12 @@ export async function compose({
     ? undefined
     : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
-  const orm = await openDatabase(databaseUrl, ENTITIES, logger);
+  const cipher = new SettingsCipher(keys);
+  const orm = await openDatabase(databaseUrl, ENTITIES, logger, cipher);
   const cache = new SharedCache(databaseUrl, logger);
   await cache.start();
   mkdirSync(config.resultsDir, { recursive: true });
 
-  const cipher = new SettingsCipher(keys);
   const drivers = new ProviderDrivers();
   const results = new ResultsRoot(config.resultsDir);
   const batcher = new FinalizeBatcher(orm.em.getConnection());
@@ -115,12 +117,14 @@ export async function compose({
   const scope = (): Scope => {
     const em = orm.em.fork();
     const storageSettings = new StorageSettingsService(em, cipher, config.license, cache);
+    const locations = new StorageLocations(em, cipher, cache);
     const creativeRepository = new CreativeRepository(em, batcher);
     return {
       em,
       storageSettings,
+      locations,
       creativeRepository,
-      creatives: new CreativeService({ repository: creativeRepository, storage: storageSettings, drivers, results, config }),
+      creatives: new CreativeService({ repository: creativeRepository, storage: storageSettings, locations, drivers, results, config }),
       auth: new AuthService(em, cache),
     };
   };

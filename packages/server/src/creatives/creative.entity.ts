@@ -1,17 +1,18 @@
 import { BigIntType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { OFFLOAD_STATUSES, STUDIOS, type OffloadStatus, type StorageKey, type Studio } from '@offload/types';
+import { OFFLOAD_STATUSES, STUDIOS, type OffloadStatus, type Studio } from '@offload/types';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../graphql/enums.js';
+import { OffloadStatusEnum, StudioEnum } from '../graphql/enums.js';
 import { DateTime } from '../graphql/scalars.js';
+import { LOCAL_LOCATION_ID } from '../storage/storage-locations.service.js';
 
 export type { OffloadStatus, StorageKey, Studio } from '@offload/types';
 
 /**
  * A finalized studio result: one declaration for the table row and the GraphQL type (the fields
  * with @Field are the API; the lease and bookkeeping are not). Its URL is never stored: it is
- * built when read from the location and object key, so a changed CDN domain fixes every URL.
+ * built when read from its storage location and object key, so a changed CDN domain fixes every URL.
  */
 @Entity({ tableName: 'creative' })
 @Index({ properties: ['createdAt', 'id'] })
@@ -45,11 +46,11 @@ export class Creative {
   @Property({ type: 'string', length: 64, nullable: true })
   sha256: string | null = null;
 
-  @Field(() => StorageKeyEnum, { description: 'Where it lives now: LOCAL or a provider.' })
-  @Property({ type: 'string', length: 32 })
-  location: StorageKey = 'local';
+  /** The storage location holding it (the results disk is location 1); GraphQL resolves `location` and `storageLocation` from it. */
+  @Property({ type: 'integer', fieldName: 'location_id' })
+  locationId = LOCAL_LOCATION_ID;
 
-  @Field(() => String, { nullable: true, description: 'The object key in the bucket, `<key prefix>/<path>`, once offloaded.' })
+  @Field(() => String, { nullable: true, description: 'The object key in its location’s bucket, `<key prefix>/<path>` as it was when offloaded.' })
   @Property({ type: 'string', length: 1100, nullable: true })
   objectKey: string | null = null;
 

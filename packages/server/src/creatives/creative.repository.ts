@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ProviderKey } from '@offload/types';
+import { LOCAL_LOCATION_ID } from '../storage/storage-locations.service.js';
 import { hasRunnableJobSql, QUEUE_ONE_SQL, queueEachSql } from '../queue/offload-queue.js';
-import { Creative, type OffloadStatus, type StorageKey, type Studio } from './creative.entity.js';
+import { Creative, type OffloadStatus, type Studio } from './creative.entity.js';
 
 /**
  * Every query about creatives, each a named method: services and jobs hold the rules, this holds
@@ -22,7 +23,8 @@ export interface NewCreative {
 }
 
 export interface CreativeFilter {
-  location?: StorageKey | null;
+  /** Any of these storage locations. */
+  locationIds?: number[] | null;
   status?: OffloadStatus | null;
   studio?: Studio | null;
 }
@@ -43,7 +45,7 @@ export interface ClaimedCreative {
 
 /** How an upload ended, written while the worker holds the lease. */
 export type UploadOutcome =
-  | { kind: 'offloaded'; location: ProviderKey; objectKey: string; sha256: string; size: number; deleteLocalCopy: boolean }
+  | { kind: 'offloaded'; locationId: number; objectKey: string; sha256: string; size: number; deleteLocalCopy: boolean }
   /** The target can no longer take it: it stays on this server for good, with the reason. */
   | { kind: 'kept-local'; reason: string }
   /** The attempt failed: queued again, or FAILED when it was the last. */
@@ -83,9 +85,9 @@ export class FinalizeBatcher {
              select * from json_to_recordset(?::json) as x(id uuid, path text, studio text, content_type text, metadata jsonb, size bigint,
                target_provider text, offload_status text)
            ), inserted as (
-             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location, local_copy,
+             insert into creative (id, path, studio, content_type, metadata, size, target_provider, offload_status, location_id, local_copy,
                offload_attempts, created_at, updated_at)
-             select id, path, studio, content_type, metadata, size, target_provider, offload_status, 'local', true, 0, now(), now() from input
+             select id, path, studio, content_type, metadata, size, target_provider, offload_status, ${LOCAL_LOCATION_ID}, true, 0, now(), now() from input
              on conflict (path) do nothing
              returning *
            ), queued as (
@@ -106,7 +108,7 @@ export class FinalizeBatcher {
 
 function whereOf(filter: CreativeFilter): Record<string, unknown> {
   const where: Record<string, unknown> = {};
-  if (filter.location) where.location = filter.location;
+  if (filter.locationIds) where.locationId = { $in: filter.locationIds };
   if (filter.status) where.offloadStatus = filter.status;
   if (filter.studio) where.studio = filter.studio;
   return where;
@@ -207,9 +209,9 @@ export class CreativeRepository {
     const [sets, params]: [string, unknown[]] =
       outcome.kind === 'offloaded'
         ? [
-            `offload_status = 'OFFLOADED', location = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(),
+            `offload_status = 'OFFLOADED', location_id = ?, object_key = ?, sha256 = ?, size = ?, last_error = null, offloaded_at = now(),
              local_delete_pending = ?`,
-            [outcome.location, outcome.objectKey, outcome.sha256, outcome.size, outcome.deleteLocalCopy],
+            [outcome.locationId, outcome.objectKey, outcome.sha256, outcome.size, outcome.deleteLocalCopy],
           ]
         : outcome.kind === 'kept-local'
           ? [`offload_status = 'LOCAL', target_provider = null, last_error = ?`, [outcome.reason]]

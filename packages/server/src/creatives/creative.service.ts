@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isProviderKey, LOCAL_STORAGE, type ProviderKey, type StorageKey } from '@offload/types';
+import { LOCAL_STORAGE, type ProviderKey, type StorageKey } from '@offload/types';
 import type { Config } from '../config/config.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { contentTypeFor, LocalDriver } from '../storage/drivers/local-driver.js';
-import { StorageError } from '../storage/drivers/errors.js';
 import { checkRelativePath, publicObjectUrl } from '../storage/drivers/keys.js';
 import type { ProviderDrivers } from '../storage/provider-driver.js';
 import type { ResultsRoot } from '../storage/results-root.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
+import { LOCAL_LOCATION_ID, type StorageLocation, type StorageLocations } from '../storage/storage-locations.service.js';
 import { isUuid } from '../util/uuid.js';
 import type { Creative, OffloadStatus, Studio } from './creative.entity.js';
-import type { CreativeRepository } from './creative.repository.js';
+import type { CreativeRepository, CreativeFilter as RepositoryFilter } from './creative.repository.js';
 
 export interface FinalizeInput {
   path: string;
@@ -24,7 +24,9 @@ export interface FinalizeInput {
 export interface CreativeFilter {
   first: number;
   after?: string | null;
+  /** Held by this provider (any of its locations) or the results disk. */
   location?: StorageKey | null;
+  locationId?: number | null;
   status?: OffloadStatus | null;
   studio?: Studio | null;
 }
@@ -44,6 +46,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 export interface CreativeServiceDeps {
   repository: CreativeRepository;
   storage: StorageSettingsService;
+  locations: StorageLocations;
   drivers: ProviderDrivers;
   results: ResultsRoot;
   config: Config;
@@ -54,10 +57,11 @@ export class CreativeService {
   private readonly local: LocalDriver;
   private readonly repository: CreativeRepository;
   private readonly storage: StorageSettingsService;
+  private readonly locations: StorageLocations;
   private readonly config: Config;
 
   constructor(private readonly deps: CreativeServiceDeps) {
-    ({ repository: this.repository, storage: this.storage, config: this.config } = deps);
+    ({ repository: this.repository, storage: this.storage, locations: this.locations, config: this.config } = deps);
     this.local = new LocalDriver(deps.config.resultsDir, deps.config.publicUrl);
   }
 
@@ -130,60 +134,57 @@ export class CreativeService {
   async list(filter: CreativeFilter): Promise<{ nodes: Creative[]; hasNextPage: boolean; endCursor: string | null }> {
     if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE)
       throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
-    const rows = await this.repository.page(filter, { first: filter.first, before: filter.after ? decodeCursor(filter.after) : null });
+    const rows = await this.repository.page(await this.where(filter), { first: filter.first, before: filter.after ? decodeCursor(filter.after) : null });
     const nodes = rows.slice(0, filter.first);
     return { nodes, hasNextPage: rows.length > filter.first, endCursor: nodes.length ? encodeCursor(nodes.at(-1)!) : null };
   }
 
-  count(filter: Omit<CreativeFilter, 'first' | 'after'>): Promise<number> {
-    return this.repository.count(filter);
+  async count(filter: Omit<CreativeFilter, 'first' | 'after'>): Promise<number> {
+    return this.repository.count(await this.where(filter));
   }
 
-  /** The one absolute URL for a creative, built now from where it lives. */
+  /** The filter in storage locations: a provider means every location it has had. */
+  private async where(filter: Omit<CreativeFilter, 'first' | 'after'>): Promise<RepositoryFilter> {
+    let locationIds: number[] | null = null;
+    if (filter.location) locationIds = (await this.locations.list()).filter((l) => l.provider === filter.location).map((l) => l.id);
+    if (filter.locationId != null) locationIds = (locationIds ?? [filter.locationId]).filter((id) => id === filter.locationId);
+    return { locationIds, status: filter.status, studio: filter.studio };
+  }
+
+  /** The bucket location holding it, or null when it lives on the results disk. */
+  private async bucketOf(creative: Creative): Promise<StorageLocation | null> {
+    if (!creative.objectKey || creative.locationId === LOCAL_LOCATION_ID) return null;
+    const location = await this.locations.get(creative.locationId);
+    return location && location.provider !== LOCAL_STORAGE ? location : null;
+  }
+
+  /** The one absolute URL for a creative, built now from its location (a string join: a listing of 500 builds no S3 client). */
   async url(creative: Creative): Promise<string> {
-    if (creative.location === 'local' || !creative.objectKey || !isProviderKey(creative.location)) return this.local.publicUrl(creative.path);
-    // A string join, not a driver: a listing of 500 creatives must not build 500 S3 clients.
-    const state = await this.storage.provider(creative.location);
-    return (
-      (state.decryptError ? null : publicObjectUrl(state.settings.publicUrl, creative.objectKey)) ??
-      `${this.config.publicUrl}/creatives/${creative.id}/download`
-    );
+    const location = await this.bucketOf(creative);
+    if (!location) return this.local.publicUrl(creative.path);
+    return publicObjectUrl(location.publicUrl, creative.objectKey!) ?? `${this.config.publicUrl}/creatives/${creative.id}/download`;
   }
 
-  /** Where GET /creatives/:id/download sends the caller. */
+  /** Where GET /creatives/:id/download sends the caller: a link signed by its own location's credentials. */
   async downloadTarget(creative: Creative): Promise<{ kind: 'file'; file: string } | { kind: 'redirect'; url: string }> {
-    if (creative.location === 'local' || !creative.objectKey || !isProviderKey(creative.location)) {
-      return { kind: 'file', file: path.join(this.config.resultsDir, creative.path) };
-    }
-    const state = await this.storage.provider(creative.location);
-    if (state.decryptError)
-      throw new StorageError(
-        'INVALID_CONFIGURATION',
-        'sign',
-        creative.objectKey,
-        `The ${state.spec.label} settings cannot be decrypted with the current APP_KEY`,
-      );
-    const url = await this.deps.drivers
-      .for(state.key, state.settings)
-      .signedUrl(creative.objectKey, this.config.signedUrlTtlSeconds, { downloadName: path.posix.basename(creative.path) });
+    const location = await this.bucketOf(creative);
+    if (!location) return { kind: 'file', file: path.join(this.config.resultsDir, creative.path) };
+    const url = await this.driverOf(location, 'sign').signedUrl(creative.objectKey!, this.config.signedUrlTtlSeconds, {
+      downloadName: path.posix.basename(creative.path),
+    });
     return { kind: 'redirect', url };
   }
 
-  /** Deletes the object from its bucket and any local copy, then the record. False if it was already gone. */
+  private driverOf(location: StorageLocation, operation: 'sign' | 'delete') {
+    return this.deps.drivers.for(location.provider as ProviderKey, this.locations.settingsOf(location, operation));
+  }
+
+  /** Deletes the object from its own location and any local copy, then the record. False if it was already gone. */
   async delete(id: string): Promise<boolean> {
     const creative = await this.get(id);
     if (!creative) return false;
-    if (creative.objectKey && isProviderKey(creative.location)) {
-      const state = await this.storage.provider(creative.location);
-      if (state.decryptError)
-        throw new StorageError(
-          'INVALID_CONFIGURATION',
-          'delete',
-          creative.objectKey,
-          `Cannot delete from ${state.spec.label}: its settings cannot be decrypted with the current APP_KEY`,
-        );
-      await this.deps.drivers.for(state.key, state.settings).delete(creative.objectKey);
-    }
+    const location = await this.bucketOf(creative);
+    if (location) await this.driverOf(location, 'delete').delete(creative.objectKey!);
     await this.local.delete(creative.path);
     await this.repository.remove(creative.id);
     return true;

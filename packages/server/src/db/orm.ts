@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { runMigrations } from 'graphile-worker';
 import { queueLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
+import { setMigrationContext, type MigrationContext } from './migrations/context.js';
 import { migrationsList } from './migrations/index.js';
 
 /** The ORM's settings; `entities` are the tables' classes (the composition root lists them). */
@@ -24,10 +25,17 @@ export function ormConfig(clientUrl: string, entities: EntityClass<object>[], lo
   });
 }
 
-/** Connects and applies every pending migration (ours, then the job queue's) before anything serves. */
-export async function openDatabase(clientUrl: string, entities: EntityClass<object>[], logger: Logger): Promise<MikroORM> {
+/**
+ * Connects and applies every pending migration (ours, then the job queue's) before anything
+ * serves. `context` opens encrypted settings for the migrations that move them.
+ */
+export async function openDatabase(clientUrl: string, entities: EntityClass<object>[], logger: Logger, context: MigrationContext): Promise<MikroORM> {
   const orm = await MikroORM.init(ormConfig(clientUrl, entities, logger));
-  const applied = await orm.getMigrator().up();
+  setMigrationContext(context);
+  const applied = await orm
+    .getMigrator()
+    .up()
+    .finally(() => setMigrationContext(undefined));
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   await runMigrations({ connectionString: clientUrl, logger: queueLogger(logger) });
   return orm;

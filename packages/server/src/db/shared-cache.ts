@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 
-export type CachedTable = 'setting' | 'api_token';
+export type CachedTable = 'setting' | 'api_token' | 'storage_location';
 const CHANNEL = 'offload_cache';
 const RECONNECT_MS = 1000;
 

@@ -8,6 +8,7 @@ const REFUSAL_STATUS: Record<RefusedError['code'], number> = {
   TOO_MANY_REQUESTS: 429,
   PLUGIN_NOT_INSTALLED: 409,
   PURCHASE_REQUIRED: 402,
+  LOCATION_IN_USE: 409,
 };
 
 /**

@@ -19,6 +19,7 @@ export const PUBLIC_CODES = new Set([
   'TOO_MANY_REQUESTS',
   'PLUGIN_NOT_INSTALLED',
   'PURCHASE_REQUIRED',
+  'LOCATION_IN_USE',
 ]);
 
 /** The extensions a domain or storage error shows a client; null for any other error. */

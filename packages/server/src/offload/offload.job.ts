@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CreativeRepository } from '../creatives/creative.repository.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
+import type { StorageLocations } from '../storage/storage-locations.service.js';
 import type { Logger } from '../log/logger.js';
 import { StorageError } from '../storage/drivers/errors.js';
 import { objectKey } from '../storage/drivers/keys.js';
@@ -25,7 +26,7 @@ export interface OffloadDeps {
   metrics: Metrics;
   drivers: ProviderDrivers;
   /** The services of one unit of work (a job), on an EntityManager of its own. */
-  scope(): { em: EntityManager; creativeRepository: CreativeRepository; storageSettings: StorageSettingsService };
+  scope(): { em: EntityManager; creativeRepository: CreativeRepository; storageSettings: StorageSettingsService; locations: StorageLocations };
 }
 
 /** Removes an offloaded creative's local file and records that it is gone. */
@@ -54,7 +55,7 @@ export async function finishPendingLocalDeletes(deps: Pick<OffloadDeps, 'config'
  */
 export async function offloadCreative(deps: OffloadDeps, creativeId: string): Promise<void> {
   const { config, logger, metrics } = deps;
-  const { creativeRepository: creatives, storageSettings } = deps.scope();
+  const { creativeRepository: creatives, storageSettings, locations } = deps.scope();
   const token = randomUUID();
   const leaseSeconds = config.offload.leaseSeconds;
 
@@ -100,6 +101,9 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
       return;
     }
 
+    // Queued for a provider, uploaded to where its settings point now: a bucket changed while this
+    // waited takes it (it is a new result), and the location it lands in is what is recorded.
+    const location = await locations.uploadTarget(state.key, state.settings);
     const key = objectKey(state.settings.keyPrefix, creative.path);
     const driver = deps.drivers.for(state.key as ProviderKey, state.settings, {
       partSize: config.offload.partSizeBytes,
@@ -110,7 +114,14 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     const { sha256, size, verification } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE });
 
     const deleteLocalCopy = state.settings.deleteLocalCopy;
-    const recorded = await creatives.finishUpload(creativeId, token, { kind: 'offloaded', location: state.key, objectKey: key, sha256, size, deleteLocalCopy });
+    const recorded = await creatives.finishUpload(creativeId, token, {
+      kind: 'offloaded',
+      locationId: location.id,
+      objectKey: key,
+      sha256,
+      size,
+      deleteLocalCopy,
+    });
     if (!recorded) {
       const exists = await creatives.exists(creativeId);
       // Deleted while uploading: the object must not outlive its creative.
@@ -121,7 +132,10 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     metrics.offloads.inc({ outcome: 'offloaded', provider: state.key });
     metrics.bytes.inc({ provider: state.key }, size);
     metrics.duration.observe({ provider: state.key }, (performance.now() - started) / 1000);
-    log.info({ objectKey: key, size, verification, ms: Math.round(performance.now() - started) }, 'creative offloaded');
+    log.info(
+      { locationId: location.id, bucket: location.bucket, objectKey: key, size, verification, ms: Math.round(performance.now() - started) },
+      'creative offloaded',
+    );
 
     // Only now, with the object verified and recorded, may the local copy go.
     if (deleteLocalCopy) await removeLocalCopy(deps, creatives, creativeId, creative.path);

@@ -63,6 +63,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
+    // Keeps the per-location counts cheap to read (any process may fold; the changes move once).
+    await deps.scope().locations.foldUsage();
   };
   const safeTick = () => tick().catch((error) => logger.warn({ err: error }, 'offload worker heartbeat failed'));
   await safeTick();

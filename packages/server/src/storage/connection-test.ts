@@ -41,7 +41,7 @@ async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: numbe
  * URL, and deletes it — never leaving it behind when delete is allowed.
  */
 export async function testConnection(
-  state: ProviderState,
+  state: Pick<ProviderState, 'key' | 'spec' | 'settings' | 'decryptError' | 'configured' | 'missing'>,
   drivers: ProviderDrivers,
   options: { publicUrlTimeoutMs?: number } = {},
 ): Promise<ConnectionTestResult> {

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.js';
 import { loadAppKeys } from '../config/app-key.js';
 import { Setting } from '../db/setting.entity.js';
+import { emptySettings, placeOf } from '@offload/types';
+import { UNCACHED } from '../db/shared-cache.js';
 import { reencryptSettings } from './reencrypt.js';
+import { sealedAs, StorageLocations } from './storage-locations.service.js';
 import { SettingsCipher } from './settings-cipher.js';
 
 let app: TestApp;
@@ -25,15 +28,21 @@ describe('re-encrypting settings after an APP_KEY rotation', () => {
     });
     em.create(Setting, { key: 'default-storage', value: { provider: 'local' }, updatedAt: new Date() });
     await em.flush();
+    // A location's credentials are sealed like settings and rotate with them.
+    const wasabi = { ...emptySettings('wasabi'), accessKeyId: 'AK', secretAccessKey: 's2', region: 'eu-central-1', bucket: 'media-a' };
+    await em.transactional((tx) => StorageLocations.record(tx, old, 'wasabi', wasabi));
+    const entry = sealedAs(placeOf('wasabi', wasabi).identity);
 
     const newKey = randomBytes(32);
     const rotated = new SettingsCipher({ current: newKey, previous: [oldKey] });
     const report = await reencryptSettings(app.orm.em.fork(), rotated);
-    expect(report).toEqual({ reencrypted: ['provider:wasabi'], alreadyCurrent: [], unreadable: ['provider:amazon-s3'] });
+    expect(report).toEqual({ reencrypted: ['provider:wasabi', entry], alreadyCurrent: [], unreadable: ['provider:amazon-s3'] });
 
     const row = await app.orm.em.fork().findOneOrFail(Setting, { key: 'provider:wasabi' });
     const newOnly = new SettingsCipher({ current: newKey, previous: [] });
     expect(newOnly.decrypt(row.value, 'provider:wasabi')).toEqual({ secretAccessKey: 's1' });
-    expect((await reencryptSettings(app.orm.em.fork(), rotated)).alreadyCurrent).toEqual(['provider:wasabi']);
+    const [location] = (await new StorageLocations(app.orm.em.fork(), newOnly, UNCACHED).list()).filter((l) => l.provider === 'wasabi');
+    expect(new StorageLocations(app.orm.em.fork(), newOnly, UNCACHED).settingsOf(location!)).toMatchObject({ secretAccessKey: 's2', bucket: 'media-a' });
+    expect((await reencryptSettings(app.orm.em.fork(), rotated)).alreadyCurrent).toEqual(['provider:wasabi', entry]);
   });
 });

@@ -10,13 +10,14 @@ import {
   type ProviderKey,
   type ProviderSettings,
   type ProviderSpec,
-  type SettingValue,
   type StorageKey,
 } from '@offload/types';
 import type { Config } from '../config/config.js';
 import type { CacheReader } from '../db/shared-cache.js';
 import { SettingsRepository } from './settings.repository.js';
 import { InvalidInputError, RefusedError } from '../domain/errors.js';
+import { settingsInput } from './settings-input.js';
+import { StorageLocations } from './storage-locations.service.js';
 import { SettingsCipher, SettingsDecryptError } from './settings-cipher.js';
 
 /** Everything known about one provider right now. */
@@ -55,30 +56,6 @@ const pluginEntry = (key: ProviderKey) => `plugin:${key}`;
 const providerEntry = (key: ProviderKey) => `provider:${key}`;
 const DEFAULT_ENTRY = 'default-storage';
 
-const MAX_VALUE_LENGTH = 4096;
-
-/**
- * The values given for a provider's fields, checked against its form: a field it does not have,
- * or a value of the wrong kind, is refused by name. Null and undefined mean "keep"; so does a
- * blank secret.
- */
-function settingsInput(spec: ProviderSpec, input: Record<string, unknown>): Record<string, SettingValue> {
-  const given: Record<string, SettingValue> = {};
-  for (const [name, value] of Object.entries(input)) {
-    const field = spec.fields.find((f) => f.name === name);
-    if (!field) throw new InvalidInputError(`values.${name} is not a ${spec.label} setting; it has ${spec.fields.map((f) => f.name).join(', ')}`, name);
-    if (value === null || value === undefined) continue;
-    if (field.kind === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'string') {
-      throw new InvalidInputError(`${field.label} must be ${field.kind === 'boolean' ? 'true or false' : 'a string'}`, name);
-    }
-    if (typeof value === 'string' && value.length > MAX_VALUE_LENGTH)
-      throw new InvalidInputError(`${field.label} must be at most ${MAX_VALUE_LENGTH} characters`, name);
-    if (field.kind === 'secret' && !(value as string).trim()) continue;
-    given[name] = value as SettingValue;
-  }
-  return given;
-}
-
 /**
  * Plugins, provider settings (one encrypted entry each) and the Default Storage choice:
  * all of it lives in the `setting` table, read from the process's cache (see SharedCache).
@@ -91,7 +68,7 @@ export class StorageSettingsService {
   private readonly repository: SettingsRepository;
 
   constructor(
-    em: EntityManager,
+    private readonly em: EntityManager,
     private readonly cipher: SettingsCipher,
     private readonly license: Config['license'],
     private readonly cache: CacheReader,
@@ -107,6 +84,10 @@ export class StorageSettingsService {
 
   private async put(key: string, value: unknown): Promise<void> {
     await this.repository.put(key, value);
+    this.changed();
+  }
+
+  private changed(): void {
     this.cache.invalidate('setting');
     this.rows = undefined;
     this.states.clear();
@@ -187,7 +168,13 @@ export class StorageSettingsService {
         missing.map((field) => ({ field, message: 'required to enable' })),
       );
     }
-    await this.put(providerEntry(key), this.cipher.encrypt(next, providerEntry(key)));
+    // The settings and where they put results change together.
+    await this.em.transactional(async (tx) => {
+      await new SettingsRepository(tx).put(providerEntry(key), this.cipher.encrypt(next, providerEntry(key)));
+      await StorageLocations.record(tx, this.cipher, key, next);
+    });
+    this.changed();
+    this.cache.invalidate('storage_location');
     return this.provider(key);
   }
 

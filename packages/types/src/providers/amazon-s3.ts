@@ -1,5 +1,5 @@
 import { blank, bucketField, defineProvider, generalFields, keyPrefixField, publicUrlField, type FieldSpec } from '../catalog.js';
-import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional } from './s3-family.js';
+import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional, S3_CREDENTIALS } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Amazon S3'),
@@ -33,4 +33,5 @@ export const amazonS3 = defineProvider({
   endpoint: (s) => (s.endpoint as string) || undefined,
   connection: (s) => regionalConnection(s, (s.endpoint as string) || undefined),
   writeDeniedAdvice: S3_WRITE_DENIED,
+  credentials: S3_CREDENTIALS,
 });

@@ -10,7 +10,7 @@ import {
   type FieldSpec,
   type ProviderSettings,
 } from '../catalog.js';
-import { accessKeyFields, checkS3Common, pathStyleField, s3Credentials } from './s3-family.js';
+import { accessKeyFields, checkS3Common, pathStyleField, s3Credentials, S3_CREDENTIALS } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Cloudflare R2'),
@@ -63,4 +63,5 @@ export const cloudflareR2 = defineProvider({
   // Region is always "auto" on R2 (there is no region field).
   connection: (s) => ({ driver: 's3', endpoint: endpoint(s), region: 'auto', ...s3Credentials(s) }),
   writeDeniedAdvice: 'Give the API token Object Read & Write on the bucket.',
+  credentials: S3_CREDENTIALS,
 });

@@ -1,4 +1,12 @@
-import { LOCAL_STORAGE, normalizeKeyPrefix, type FieldSpec, type ProviderSettings, type ProviderSpec, type SettingValue } from '../catalog.js';
+import {
+  LOCAL_STORAGE,
+  normalizeKeyPrefix,
+  type FieldSpec,
+  type StoragePlace,
+  type ProviderSettings,
+  type ProviderSpec,
+  type SettingValue,
+} from '../catalog.js';
 import { amazonS3 } from './amazon-s3.js';
 import { cloudflareR2 } from './cloudflare-r2.js';
 import { wasabi } from './wasabi.js';
@@ -43,4 +51,15 @@ export function cleanSettings(provider: ProviderKey, s: ProviderSettings): Provi
     cleaned[field.name] = field.kind === 'url' ? trimmed.replace(/\/+$/, '') : field.name === 'keyPrefix' ? normalizeKeyPrefix(trimmed).prefix : trimmed;
   }
   return cleaned as ProviderSettings;
+}
+
+/**
+ * Where these settings put results: a change of bucket, account or endpoint is a new place (a
+ * new storage location); new credentials or a new Public / CDN URL for the same one are not.
+ */
+export function placeOf(provider: ProviderKey, s: ProviderSettings): StoragePlace {
+  const spec = PROVIDERS[provider];
+  const endpoint = (spec.endpoint(s) ?? '').replace(/\/+$/, '');
+  const bucket = String(s.bucket ?? '');
+  return { provider, endpoint, bucket, region: spec.connection(s).region, identity: `${provider} ${endpoint.toLowerCase()} ${bucket}` };
 }

@@ -15,6 +15,9 @@ export const accessKeyFields = (from: string): FieldSpec[] => [
   },
 ];
 
+/** The credentials of every provider on the S3 API. */
+export const S3_CREDENTIALS = ['accessKeyId', 'secretAccessKey'] as const;
+
 export const pathStyleField: FieldSpec = {
   name: 'usePathStyleEndpoint',
   label: 'Use path-style endpoint',

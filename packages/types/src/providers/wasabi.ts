@@ -1,5 +1,5 @@
 import { blank, bucketField, defineProvider, generalFields, keyPrefixField, publicUrlField, type FieldSpec, type ProviderSettings } from '../catalog.js';
-import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional } from './s3-family.js';
+import { accessKeyFields, pathStyleField, regionalConnection, S3_WRITE_DENIED, validateRegional, S3_CREDENTIALS } from './s3-family.js';
 
 const fields: FieldSpec[] = [
   ...generalFields('Wasabi'),
@@ -34,4 +34,5 @@ export const wasabi = defineProvider({
   endpoint,
   connection: (s) => regionalConnection(s, endpoint(s)),
   writeDeniedAdvice: S3_WRITE_DENIED,
+  credentials: S3_CREDENTIALS,
 });

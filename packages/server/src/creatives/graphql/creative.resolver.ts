@@ -1,5 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ADMIN_ROLE } from '@offload/types';
+import { ADMIN_ROLE, LOCAL_STORAGE } from '@offload/types';
+import { locationIdOf, locationView } from '../../storage/graphql/location.resolver.js';
+import { StorageLocationType } from '../../storage/graphql/location.types.js';
 import type { Context } from '../../graphql/context.js';
 import type { StorageKey } from '@offload/types';
 import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../../graphql/enums.js';
@@ -33,11 +35,13 @@ export class CreativeResolver {
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { defaultValue: 50, description: 'At most 500.' }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Arg('location', () => StorageKeyEnum, { nullable: true }) location?: StorageKey | null,
+    @Arg('location', () => StorageKeyEnum, { nullable: true, description: 'Held by this provider (any of its locations) or the results disk.' })
+    location?: StorageKey | null,
+    @Arg('locationId', () => ID, { nullable: true, description: 'Held by this storage location.' }) locationId?: string | null,
     @Arg('status', () => OffloadStatusEnum, { nullable: true }) status?: OffloadStatus | null,
     @Arg('studio', () => StudioEnum, { nullable: true }) studio?: Studio | null,
   ): Promise<CreativeConnection> {
-    const page = await ctx.creatives.list({ first, after, location, status, studio });
+    const page = await ctx.creatives.list({ first, after, location, locationId: locationId ? locationIdOf(locationId, 'locationId') : null, status, studio });
     return {
       nodes: page.nodes,
       edges: page.nodes.map((node) => ({ node, cursor: encodeCursor(node) })),
@@ -50,10 +54,11 @@ export class CreativeResolver {
   creativeCount(
     @Ctx() ctx: Context,
     @Arg('location', () => StorageKeyEnum, { nullable: true }) location?: StorageKey | null,
+    @Arg('locationId', () => ID, { nullable: true }) locationId?: string | null,
     @Arg('status', () => OffloadStatusEnum, { nullable: true }) status?: OffloadStatus | null,
     @Arg('studio', () => StudioEnum, { nullable: true }) studio?: Studio | null,
   ): Promise<number> {
-    return ctx.creatives.count({ location, status, studio });
+    return ctx.creatives.count({ location, locationId: locationId ? locationIdOf(locationId, 'locationId') : null, status, studio });
   }
 
   @Authorized('creatives:write')
@@ -70,6 +75,16 @@ export class CreativeResolver {
     const creative = await ctx.creatives.retry(id);
     ctx.logger.info({ creativeId: id }, 'offload re-queued');
     return creative;
+  }
+
+  @FieldResolver(() => StorageKeyEnum, { description: 'Where it lives: LOCAL or the provider of its storage location (see storageLocation).' })
+  async location(@Root() creative: Creative, @Ctx() ctx: Context): Promise<StorageKey> {
+    return (await ctx.locations.get(creative.locationId))?.provider ?? LOCAL_STORAGE;
+  }
+
+  @FieldResolver(() => StorageLocationType, { description: 'The exact place it is stored: provider, endpoint, bucket, public URL.' })
+  async storageLocation(@Root() creative: Creative, @Ctx() ctx: Context): Promise<StorageLocationType> {
+    return locationView(await ctx.locations.require(creative.locationId), ctx);
   }
 
   @FieldResolver(() => String, { description: 'The absolute URL to fetch it from, built now from where it lives (never stored).' })

@@ -4,6 +4,7 @@ import { Migration20261125020000_creatives } from './Migration20261125020000_cre
 import { Migration20261125030000_offload_workers } from './Migration20261125030000_offload_workers.js';
 import { Migration20261125040000_local_delete_pending } from './Migration20261125040000_local_delete_pending.js';
 import { Migration20261125050000_cache_notifications } from './Migration20261125050000_cache_notifications.js';
+import { Migration20261126000000_storage_locations } from './Migration20261126000000_storage_locations.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261125030000_offload_workers', class: Migration20261125030000_offload_workers },
   { name: 'Migration20261125040000_local_delete_pending', class: Migration20261125040000_local_delete_pending },
   { name: 'Migration20261125050000_cache_notifications', class: Migration20261125050000_cache_notifications },
+  { name: 'Migration20261126000000_storage_locations', class: Migration20261126000000_storage_locations },
 ];
