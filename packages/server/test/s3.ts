@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface S3TestKey {
   accessKeyId: string;
@@ -92,4 +92,18 @@ export async function deletePrefix(target: S3TestTarget, prefix: string): Promis
     for (const object of page.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: object.Key! }));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+/**
+ * A second bucket on the same server and account (S3_TEST_SECOND_BUCKET, or `<bucket>-b`),
+ * created when missing: where results go after the admin changes the bucket.
+ */
+export async function secondBucket(target: S3TestTarget): Promise<S3TestTarget> {
+  const bucket = process.env.S3_TEST_SECOND_BUCKET ?? `${target.bucket}-b`;
+  await independentS3Client(target)
+    .send(new CreateBucketCommand({ Bucket: bucket }))
+    .catch((error: Error) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+    });
+  return { ...target, bucket };
 }
