@@ -12,6 +12,7 @@ const SCREENS = [
   ['amazon-s3', '/app/admin/general/plugins/amazon-s3', 'Amazon S3 Storage'],
   ['wasabi', '/app/admin/general/plugins/wasabi', 'Wasabi Storage'],
   ['general-settings', '/app/admin/general/settings', 'General Settings'],
+  ['storage-locations', '/app/admin/general/locations', 'Storage locations'],
   ['api-tokens', '/app/admin/api-tokens', 'API tokens'],
 ] as const;
 
@@ -22,15 +23,14 @@ beforeAll(async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, server.url, TEST_ADMIN);
-  // The provider screens exist once their plugins are installed.
+  // The provider screens exist once their plugins are installed; complete R2 settings make a bucket location.
   await page.evaluate(async () => {
-    for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) {
-      await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { installPlugin(key: ${key}) { installed } }` }),
-      });
-    }
+    const call = (query: string) => fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
+    for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) await call(`mutation { installPlugin(key: ${key}) { installed } }`);
+    await call(
+      'mutation { saveProviderSettings(provider: CLOUDFLARE_R2, values: { accessKeyId: "AKEXAMPLE", secretAccessKey: "example-secret", ' +
+        'accountId: "0123456789abcdef0123456789abcdef", bucket: "media" }) { configured } }',
+    );
   });
   await context.close();
 });

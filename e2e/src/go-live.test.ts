@@ -136,7 +136,7 @@ describe('the go-live checklist, in a browser', () => {
     // The media view shows it in R2, with its URL, and the image renders from that URL.
     await page.getByRole('link', { name: 'Media' }).click();
     const shown = page.getByTestId('creative').filter({ hasText: creative.objectKey });
-    await expect.poll(() => shown.getByTestId('location').textContent()).toBe('Cloudflare R2');
+    await expect.poll(() => shown.getByTestId('location').textContent()).toBe(`Cloudflare R2 · ${target.bucket}`);
     expect(await shown.getByTestId('status').textContent()).toBe('offloaded');
     expect(await shown.getByTestId('url').getAttribute('href')).toBe(creative.url);
     const image = shown.getByRole('img');

@@ -12,6 +12,7 @@ import { PluginsPage } from './routes/plugins/PluginsPage';
 import { ProviderSettingsPage } from './routes/provider-settings/ProviderSettingsPage';
 import { OverviewPage } from './routes/overview/OverviewPage';
 import { SignInPage } from './routes/sign-in/SignInPage';
+import { StorageLocationsPage } from './routes/storage-locations/StorageLocationsPage';
 import './styles.css';
 
 const router = createBrowserRouter(
@@ -26,6 +27,7 @@ const router = createBrowserRouter(
         { path: 'general/plugins', element: <PluginsPage /> },
         { path: 'general/plugins/:provider', element: <ProviderSettingsPage /> },
         { path: 'general/settings', element: <GeneralSettingsPage /> },
+        { path: 'general/locations', element: <StorageLocationsPage /> },
       ],
     },
   ],

@@ -140,6 +140,20 @@ describe.skipIf(!publicA || !publicB)('storage locations: results keep the place
     expect(forget.errors?.[0]?.message).toMatch(/still holds results/);
   });
 
+  it('keeps every location’s count and bytes equal to what the results table holds, before and after the worker folds the changes', async () => {
+    const em = app.orm.em.fork();
+    const truth = async () =>
+      (
+        (await em.execute(`select l.id, count(c.id)::int as results, coalesce(sum(c.size), 0)::bigint as bytes from storage_location l
+           left join creative c on c.location_id = l.id group by l.id order by l.id`)) as { id: number; results: number; bytes: string }[]
+      ).map((r) => ({ results: r.results, bytes: Number(r.bytes) }));
+    const shown = async () => (await locations()).map((l) => ({ results: l.usage.results, bytes: l.usage.bytes }));
+    expect(await shown()).toEqual(await truth());
+    await app.runtime.scope().locations.foldUsage();
+    expect(await shown()).toEqual(await truth());
+    expect(await em.execute('select count(*)::int as n from storage_location_usage')).toEqual([{ n: 0 }]);
+  });
+
   it('a new Public / CDN URL for the same bucket moves every URL of that location, and a retired location’s URL can be changed', async () => {
     const before = await locations();
     const b = await offloaded();

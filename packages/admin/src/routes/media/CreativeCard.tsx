@@ -1,10 +1,7 @@
 import { CopyButton } from '../../components/CopyButton';
-import { LOCATIONS } from './locations';
+import { formatBytes } from '../../components/format';
 import { useRetryOffloadMutation } from './useRetryOffloadMutation';
 import type { CreativeCardFragment } from '@offload/types/graphql';
-
-const size = (bytes: number) =>
-  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`;
 
 function RetryButton({ id }: { id: string }) {
   const [retry, { loading }] = useRetryOffloadMutation();
@@ -26,13 +23,18 @@ export function CreativeCard({ creative: c }: { creative: CreativeCardFragment }
         )}
       </div>
       <p className="badges">
-        <span className={`badge ${c.location === 'LOCAL' ? '' : 'ok'}`} data-testid="location">
-          {LOCATIONS[c.location]}
+        <span
+          className={`badge ${c.location === 'LOCAL' ? '' : 'ok'}`}
+          data-testid="location"
+          title={c.storageLocation.current ? undefined : 'A retired location: it keeps serving the results stored there'}
+        >
+          {c.storageLocation.label}
+          {c.storageLocation.current ? '' : ' (retired)'}
         </span>
         <span className={`badge status-${c.offloadStatus.toLowerCase()}`} data-testid="status">
           {c.offloadStatus.toLowerCase()}
         </span>
-        <span className="badge">{size(c.size)}</span>
+        <span className="badge">{formatBytes(c.size)}</span>
       </p>
       <p className="path" title={c.path}>
         {c.objectKey ?? c.path}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServerProcess, TEST_ADMIN, type ServerProcess } from '@offload/server/testing';
+import { writePng } from '@offload/server/testing/offload';
+import { deletePrefix, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget, secondBucket } from '@offload/server/testing/s3';
+import { launchBrowser, screenshot, signIn } from './browser.js';
+
+const targetA = s3TestTarget();
+const targetB = await secondBucket(targetA);
+const publicA = await publicBucketUrl(targetA);
+const publicB = await publicBucketUrl(targetB);
+const prefix = `${PUBLIC_PREFIX}/locations-e2e-${randomUUID().slice(0, 8)}`;
+
+let server: ServerProcess;
+let browser: Browser;
+let page: Page;
+
+/** GraphQL as the signed-in admin (the browser's session), for the steps the go-live test already walks through the screens. */
+async function asAdmin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await page.evaluate(
+    async ({ query, variables }) => {
+      const r = await fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      return r.json();
+    },
+    { query, variables },
+  );
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data as T;
+}
+
+async function finalizeAndWait(token: string, rel: string): Promise<{ id: string; url: string; objectKey: string }> {
+  const call = async (query: string, variables: Record<string, unknown>) => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return ((await res.json()) as { data: Record<string, { id: string; url: string; objectKey: string; offloadStatus: string }> }).data;
+  };
+  const { id } = (await call('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }))
+    .finalizeCreative!;
+  for (let i = 0; i < 150; i++) {
+    const creative = (await call('query($id: ID!) { creative(id: $id) { id url objectKey offloadStatus } }', { id })).creative!;
+    if (creative.offloadStatus === 'OFFLOADED') return creative;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`creative ${id} was not offloaded`);
+}
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServerProcess({ LICENSE_TYPE: 'extended' }), launchBrowser()]);
+  page = await browser.newPage();
+  await signIn(page, server.url, TEST_ADMIN);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await deletePrefix(targetA, prefix);
+  await deletePrefix(targetB, prefix);
+});
+
+describe.skipIf(!publicA || !publicB)('storage locations, in a browser', () => {
+  it('after the admin changes the bucket, old results still preview from the old one and the locations screen counts both', async () => {
+    await asAdmin('mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }');
+    await asAdmin('mutation($v: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $v) { configured } }', {
+      v: {
+        enabled: true,
+        accessKeyId: targetA.full.accessKeyId,
+        secretAccessKey: targetA.full.secretAccessKey,
+        bucket: targetA.bucket,
+        customEndpoint: targetA.endpoint,
+        usePathStyleEndpoint: true,
+        publicUrl: publicA,
+        keyPrefix: prefix,
+      },
+    });
+    await asAdmin('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }');
+    const token = (
+      await asAdmin<{ createApiToken: { token: string } }>(
+        'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }',
+      )
+    ).createApiToken.token;
+    const resultsDir = path.join(server.dataDir, 'results');
+    const oldRel = `images/${randomUUID()}.png`;
+    writePng(resultsDir, oldRel, 40, 30);
+    const old = await finalizeAndWait(token, oldRel);
+    expect(old.url).toBe(`${publicA}/${old.objectKey}`);
+
+    // The bucket change, as the admin makes it: the plugin's settings screen.
+    await page.goto(`${server.url}/app/admin/general/plugins/cloudflare-r2`);
+    await page.getByRole('heading', { name: 'Cloudflare R2 Storage' }).waitFor();
+    await page.getByLabel('Bucket', { exact: true }).fill(targetB.bucket);
+    await page.getByLabel('Public / CDN URL', { exact: true }).fill(publicB!);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByTestId('toast-success').last().textContent()).toContain('saved');
+
+    const newRel = `images/${randomUUID()}.png`;
+    writePng(resultsDir, newRel, 24, 24);
+    const fresh = await finalizeAndWait(token, newRel);
+    expect(fresh.url).toBe(`${publicB}/${fresh.objectKey}`);
+
+    // The media view: both preview, each from its own bucket, the old one's location marked retired.
+    await page.getByRole('link', { name: 'Media' }).click();
+    const oldCard = page.getByTestId('creative').filter({ hasText: old.objectKey });
+    const freshCard = page.getByTestId('creative').filter({ hasText: fresh.objectKey });
+    await expect.poll(() => oldCard.getByTestId('location').textContent()).toBe(`Cloudflare R2 · ${targetA.bucket} (retired)`);
+    expect(await freshCard.getByTestId('location').textContent()).toBe(`Cloudflare R2 · ${targetB.bucket}`);
+    await expect.poll(() => oldCard.getByRole('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(40);
+    expect(await oldCard.getByRole('img').getAttribute('src')).toBe(old.url);
+    await expect.poll(() => freshCard.getByRole('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(24);
+    await screenshot(page, 'media-after-bucket-change');
+
+    // The locations screen: the results disk, the retired bucket and the active one, with their counts.
+    await page.getByRole('link', { name: 'Storage locations' }).click();
+    const rows = page.getByTestId('storage-location');
+    await expect.poll(() => rows.count()).toBe(3);
+    const row = (label: string) => rows.filter({ has: page.getByText(label, { exact: true }) });
+    const rowA = row(`Cloudflare R2 · ${targetA.bucket}`);
+    const rowB = row(`Cloudflare R2 · ${targetB.bucket}`);
+    expect(await rowA.getByTestId('location-results').textContent()).toBe('1');
+    expect(await rowA.textContent()).toContain('Retired');
+    expect(await rowB.getByTestId('location-results').textContent()).toBe('1');
+    expect(await rowB.textContent()).toContain('Active');
+    expect(await row('Local server (this machine)').textContent()).toContain('Fallback');
+    // Holding a result, the retired bucket offers no Forget.
+    expect(await rowA.getByRole('button', { name: /^Forget/ }).count()).toBe(0);
+
+    // Its own credentials still reach it.
+    await rowA.getByRole('button', { name: `Test connection to Cloudflare R2 · ${targetA.bucket}` }).click();
+    await expect.poll(() => page.getByTestId('toast-success').last().textContent(), { timeout: 20_000 }).toContain('ready');
+    await screenshot(page, 'storage-locations');
+  });
+});
