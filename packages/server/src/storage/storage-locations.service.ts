@@ -103,10 +103,15 @@ export class StorageLocations {
     await repository.makeCurrent(placeOf(key, settings), settings.publicUrl, (identity) => cipher.encrypt(settings, sealedAs(identity)));
   }
 
-  /** The location these (complete) settings upload to now, recorded if it is not yet. */
+  /**
+   * The location these (complete) settings upload to: the one with their identity. Saving the
+   * settings recorded it; only settings saved without one (none since locations exist) record it
+   * here. Which location is current stays the settings' business: a process whose cache is a
+   * moment behind uploads where its settings say, and records exactly that.
+   */
   async uploadTarget(key: ProviderKey, settings: ProviderSettings): Promise<StorageLocation> {
     const identity = placeOf(key, settings).identity;
-    const find = async () => (await this.list()).find((l) => l.identity === identity && l.current);
+    const find = async () => (await this.list()).find((l) => l.identity === identity);
     const found = await find();
     if (found) return found;
     await this.em.transactional((tx) => StorageLocations.record(tx, this.cipher, key, settings));
@@ -121,8 +126,17 @@ export class StorageLocations {
     return reachable.settings;
   }
 
-  /** A location's settings as Test connection sees them (a decrypt failure is a result, not a throw). */
+  /** By location row: a reloaded list (new credentials, a new URL) is opened afresh. */
+  private readonly opened = new WeakMap<StorageLocation, ReachableSettings>();
+
+  /** A location's settings as Test connection sees them (a decrypt failure is a result, not a throw); opened once per instance. */
   reachable(location: StorageLocation): ReachableSettings {
+    let reachable = this.opened.get(location);
+    if (!reachable) this.opened.set(location, (reachable = this.open(location)));
+    return reachable;
+  }
+
+  private open(location: StorageLocation): ReachableSettings {
     if (!isProviderKey(location.provider)) throw new InvalidInputError('The results disk is not a bucket', 'id');
     const key = location.provider;
     let settings = emptySettings(key);
