@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { ensureFirstAdmin } from './auth/auth.service.js';
-import { compose, configFromEnvironment, onShutdown } from './app/composition.js';
+import { closeServer, compose, configFromEnvironment, onShutdown } from './app/composition.js';
 import { adminBuilt } from './config/config.js';
 import { createApp } from './http/app.js';
 import { startOffloadWorker } from './offload/worker.js';
@@ -41,7 +41,7 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   onShutdown(logger, async () => {
-    server.close();
+    await closeServer(server);
     await worker?.stop();
     await app.stop();
     await runtime.close();

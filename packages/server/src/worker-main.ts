@@ -1,5 +1,5 @@
 import express from 'express';
-import { compose, configFromEnvironment, onShutdown } from './app/composition.js';
+import { closeServer, compose, configFromEnvironment, onShutdown } from './app/composition.js';
 import { healthHandler } from './http/health.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { startOffloadWorker } from './offload/worker.js';
@@ -20,7 +20,7 @@ async function main() {
     process.stdout.write(`Offload worker is running:\n  Health:      ${config.publicUrl}/healthz\n`);
   });
   onShutdown(logger, async () => {
-    server.close();
+    await closeServer(server);
     await worker.stop();
     await runtime.close();
   });

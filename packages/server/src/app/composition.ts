@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AdminSession } from '../auth/admin-session.entity.js';
@@ -150,7 +151,23 @@ export async function compose({
   };
 }
 
-/** Runs `stop` once on SIGINT or SIGTERM, then exits. */
+/** How long requests in flight may take to finish once a shutdown begins. */
+const DRAIN_MS = 10_000;
+
+/** Stops accepting connections and waits for the requests in flight (at most DRAIN_MS, then cuts what is left). */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+  await closed;
+  clearTimeout(cut);
+}
+
+/**
+ * Runs `stop` once on SIGINT (Ctrl-C) or SIGTERM, then exits. `stop` drains in order: requests,
+ * then uploads (stopped cleanly after the queue's grace period, to resume after a restart), then
+ * the database connections, and the embedded PostgreSQL last.
+ */
 export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -158,6 +175,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await stop().catch((error) => logger.error({ err: error }, 'error while shutting down'));
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

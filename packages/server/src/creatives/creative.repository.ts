@@ -49,7 +49,9 @@ export type UploadOutcome =
   /** The target can no longer take it: it stays on this server for good, with the reason. */
   | { kind: 'kept-local'; reason: string }
   /** The attempt failed: queued again, or FAILED when it was the last. */
-  | { kind: 'attempt-failed'; error: string; final: boolean };
+  | { kind: 'attempt-failed'; error: string; final: boolean }
+  /** Stopped by a shutdown: queued again, the attempt not counted. */
+  | { kind: 'interrupted' };
 
 type Connection = ReturnType<EntityManager['getConnection']>;
 
@@ -215,7 +217,9 @@ export class CreativeRepository {
           ]
         : outcome.kind === 'kept-local'
           ? [`offload_status = 'LOCAL', target_provider = null, last_error = ?`, [outcome.reason]]
-          : [`offload_status = ?, last_error = ?`, [outcome.final ? 'FAILED' : 'QUEUED', outcome.error]];
+          : outcome.kind === 'interrupted'
+            ? [`offload_status = 'QUEUED', offload_attempts = greatest(offload_attempts - 1, 0)`, []]
+            : [`offload_status = ?, last_error = ?`, [outcome.final ? 'FAILED' : 'QUEUED', outcome.error]];
     const updated = await this.db.execute(
       `update creative set ${sets}, lease_token = null, lease_expires_at = null, updated_at = now() where id = ? and lease_token = ? returning id`,
       [...params, id, token],

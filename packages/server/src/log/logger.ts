@@ -47,7 +47,18 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
 export function queueLogger(logger: Logger): GraphileLogger {
   const child = logger.child({ component: 'job-queue' });
   return new GraphileLogger(() => (level, message, meta) => {
-    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+    // A failed job is retried, and our task has logged why at its own level: the queue's notice is a
+    // warning, or debug for a job that only asked to run later (a shutdown, an upload held elsewhere).
+    const failure = meta?.failure === true;
+    const method = failure
+      ? (meta.error as Error | undefined)?.name === 'TryLater'
+        ? 'debug'
+        : 'warn'
+      : level === 'error'
+        ? 'error'
+        : level === 'warning'
+          ? 'warn'
+          : 'debug';
     const safe: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(meta ?? {})) {
       if (value instanceof Error) safe[key] = { message: value.message, code: (value as { code?: string }).code };

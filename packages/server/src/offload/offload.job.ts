@@ -53,7 +53,7 @@ export async function finishPendingLocalDeletes(deps: Pick<OffloadDeps, 'config'
  * every byte checked by the store, record the new location, and only then delete the local copy.
  * Idempotent: safe to run twice, or after a crash at any point.
  */
-export async function offloadCreative(deps: OffloadDeps, creativeId: string): Promise<void> {
+export async function offloadCreative(deps: OffloadDeps, creativeId: string, signal?: AbortSignal): Promise<void> {
   const { config, logger, metrics } = deps;
   const { creativeRepository: creatives, storageSettings, locations } = deps.scope();
   const token = randomUUID();
@@ -111,7 +111,7 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
       requestTimeoutMs: config.offload.requestTimeoutSeconds * 1000,
     });
     // Resolves only once the store has verified every byte (or the object was read back and matched).
-    const { sha256, size, verification } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE });
+    const { sha256, size, verification } = await driver.writeFile(key, file, { contentType: creative.contentType, cacheControl: IMMUTABLE, signal });
 
     const deleteLocalCopy = state.settings.deleteLocalCopy;
     const recorded = await creatives.finishUpload(creativeId, token, {
@@ -141,6 +141,13 @@ export async function offloadCreative(deps: OffloadDeps, creativeId: string): Pr
     if (deleteLocalCopy) await removeLocalCopy(deps, creatives, creativeId, creative.path);
   } catch (error) {
     if (error instanceof TryLater) throw error;
+    if (signal?.aborted) {
+      // A shutdown stopped it: nothing is left in the bucket (a multipart upload is aborted), the
+      // attempt does not count, and the job runs again after the restart.
+      await creatives.finishUpload(creativeId, token, { kind: 'interrupted' }).catch((e) => log.warn({ err: e }, 'could not hand the offload back'));
+      log.info('offload stopped by the shutdown; it resumes after the restart');
+      throw new TryLater(`the offload of ${creativeId} was stopped by a shutdown`);
+    }
     const message = error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`;
     const final = creative.attempts >= config.offload.maxAttempts;
     await creatives

@@ -40,13 +40,14 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     logger: queueLogger(logger),
     events,
     taskList: {
-      [OFFLOAD_TASK]: async (payload) => {
+      [OFFLOAD_TASK]: async (payload, helpers) => {
         const creativeId = creativeIdOf(payload);
         if (!creativeId) {
           logger.error({ payload }, 'offload job without a valid creative id: dropped');
           return;
         }
-        await offloadCreative(deps, creativeId);
+        // Aborted by graphile-worker when a shutdown outlasts its grace period.
+        await offloadCreative(deps, creativeId, helpers.abortSignal);
       },
     },
   });

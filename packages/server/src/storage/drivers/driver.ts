@@ -5,6 +5,8 @@ export interface WriteOptions {
   cacheControl?: string;
   /** Small string metadata kept with the object. */
   metadata?: Record<string, string>;
+  /** Stops the write (a shutdown): requests in flight are cancelled and a multipart upload is aborted, leaving nothing behind. */
+  signal?: AbortSignal;
 }
 
 /**

@@ -84,6 +84,7 @@ export class S3Driver implements SignedUrlDriver {
     assertKey(key, 'write');
     let handle: FileHandle | undefined;
     try {
+      options.signal?.throwIfAborted();
       handle = await open(file, 'r');
       const before = await handle.stat();
       const partSize = partSizeFor(before.size, this.config.partSize ?? 8 * MiB);
@@ -153,6 +154,7 @@ export class S3Driver implements SignedUrlDriver {
     let reading: Promise<unknown> = Promise.resolve();
     const lane = async () => {
       while (!failed && next < count) {
+        options.signal?.throwIfAborted();
         const index = next++;
         const buffer = pool.take();
         try {
@@ -165,6 +167,7 @@ export class S3Driver implements SignedUrlDriver {
           const { ETag } = await this.sendVerified(key, () =>
             this.client.send(
               withPayloadHash(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }), partSha256),
+              { abortSignal: options.signal },
             ),
           );
           if (!ETag)
@@ -232,7 +235,7 @@ export class S3Driver implements SignedUrlDriver {
       Metadata: { ...options.metadata, sha256 },
     });
     // No ACL: ACL-disabled S3 buckets and R2 reject them.
-    await this.client.send(withPayloadHash(command, sha256));
+    await this.client.send(withPayloadHash(command, sha256), { abortSignal: options.signal });
   }
 
   /**
