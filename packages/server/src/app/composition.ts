@@ -17,6 +17,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-pos
 import { openDatabase, type MikroORM } from '../db/orm.js';
 import { SharedCache } from '../db/shared-cache.js';
 import { RateLimiter } from '../domain/rate-limit.js';
+import { RateLimitRepository } from '../db/rate-limit.repository.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Metrics } from '../offload/metrics.js';
 import { ProviderDrivers } from '../storage/provider-driver.js';
@@ -114,6 +115,7 @@ export async function compose({
   const drivers = new ProviderDrivers();
   const results = new ResultsRoot(config.resultsDir);
   const batcher = new FinalizeBatcher(orm.em.getConnection());
+  const rateLimitStore = new RateLimitRepository(orm.em.getConnection());
 
   const scope = (): Scope => {
     const em = orm.em.fork();
@@ -141,7 +143,10 @@ export async function compose({
     drivers,
     results,
     metrics: new Metrics(() => scope().creativeRepository.queueDepth()),
-    rateLimits: { signIn: new RateLimiter(10, 15 * 60 * 1000), connectionTest: new RateLimiter(30, 60 * 1000) },
+    rateLimits: {
+      signIn: new RateLimiter(rateLimitStore, 'sign-in', 10, 15 * 60 * 1000),
+      connectionTest: new RateLimiter(rateLimitStore, 'connection-test', 30, 60 * 1000),
+    },
     scope,
     close: async () => {
       await cache.stop();

@@ -9,8 +9,8 @@ afterAll(() => app?.stop());
 
 const SIGN_IN = 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { email } }';
 
-async function signIn(email: string, password: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${app.url}/graphql`, {
+async function signIn(email: string, password: string, headers: Record<string, string> = {}, on: TestApp = app) {
+  const res = await fetch(`${on.url}/graphql`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify({ query: SIGN_IN, variables: { e: email, p: password } }),
@@ -57,6 +57,22 @@ describe('admin sign-in', () => {
     const blocked = await signIn(email, TEST_ADMIN.password, { 'X-Forwarded-For': '10.9.9.9' });
     expect(blocked.body.errors?.[0]?.extensions.code).toBe('TOO_MANY_REQUESTS');
     expect(blocked.body.errors?.[0]?.message).toMatch(/Try again in \d+ seconds/);
+  });
+
+  it('counts failures across API processes: two processes on one database allow 10 in all, not 10 each', async () => {
+    const second = await startTestApp({ DATABASE_URL: app.config.databaseUrl! });
+    try {
+      const from = { 'X-Forwarded-For': '10.9.9.10' };
+      for (let i = 0; i < 10; i++) await signIn(TEST_ADMIN.email, `guess-${i}`, from, i % 2 ? second : app);
+      for (const process of [app, second]) {
+        const blocked = await signIn(TEST_ADMIN.email, TEST_ADMIN.password, from, process);
+        expect(blocked.body.errors?.[0]?.extensions.code).toBe('TOO_MANY_REQUESTS');
+      }
+      // Another address is not affected.
+      expect((await signIn(TEST_ADMIN.email, TEST_ADMIN.password, { 'X-Forwarded-For': '10.9.9.11' }, second)).body.data?.signIn.email).toBe(TEST_ADMIN.email);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('ends the session on sign-out: the old cookie no longer works', async () => {

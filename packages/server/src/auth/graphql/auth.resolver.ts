@@ -24,16 +24,16 @@ export class AuthResolver {
   async signIn(@Arg('email', () => String) email: string, @Arg('password', () => String) password: string, @Ctx() ctx: Context): Promise<AdminViewer> {
     // Counted per client address, not per email: a per-email lock would let anyone lock the admin out.
     const key = `ip:${ctx.requestIp}`;
-    const wait = ctx.rateLimits.signIn.retryAfter(key);
+    const wait = await ctx.rateLimits.signIn.retryAfter(key);
     if (wait > 0) throw tooManyRequests('failed sign-ins', wait);
     try {
       const { user, sessionToken, expiresAt } = await ctx.auth.signIn(email, password);
-      ctx.rateLimits.signIn.reset(key);
+      await ctx.rateLimits.signIn.reset(key);
       ctx.res.cookie(SESSION_COOKIE, sessionToken, { ...cookieOptions(ctx), expires: expiresAt });
       ctx.logger.info({ adminId: user.id }, 'admin signed in');
       return { id: user.id, email: user.email };
     } catch (error) {
-      ctx.rateLimits.signIn.hit(key);
+      await ctx.rateLimits.signIn.hit(key);
       ctx.logger.warn({ ip: ctx.requestIp }, 'failed sign-in');
       throw error;
     }

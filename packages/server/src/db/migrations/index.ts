@@ -5,6 +5,7 @@ import { Migration20261125030000_offload_workers } from './Migration202611250300
 import { Migration20261125040000_local_delete_pending } from './Migration20261125040000_local_delete_pending.js';
 import { Migration20261125050000_cache_notifications } from './Migration20261125050000_cache_notifications.js';
 import { Migration20261126000000_storage_locations } from './Migration20261126000000_storage_locations.js';
+import { Migration20261126010000_rate_limits } from './Migration20261126010000_rate_limits.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261125040000_local_delete_pending', class: Migration20261125040000_local_delete_pending },
   { name: 'Migration20261125050000_cache_notifications', class: Migration20261125050000_cache_notifications },
   { name: 'Migration20261126000000_storage_locations', class: Migration20261126000000_storage_locations },
+  { name: 'Migration20261126010000_rate_limits', class: Migration20261126010000_rate_limits },
 ];

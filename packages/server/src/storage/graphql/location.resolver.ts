@@ -2,7 +2,7 @@ import { JSONObjectResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ROLE, LOCAL_STORAGE, LOCAL_STORAGE_LABEL, PROVIDERS, type ProviderKey } from '@offload/types';
 import type { Context } from '../../graphql/context.js';
-import { InvalidInputError, tooManyRequests } from '../../domain/errors.js';
+import { InvalidInputError } from '../../domain/errors.js';
 import { testConnection } from '../connection-test.js';
 import type { StorageLocation } from '../storage-locations.service.js';
 import { StorageLocationType, StorageLocationUsage } from './location.types.js';
@@ -63,9 +63,7 @@ export class LocationResolver {
     description: 'Test connection against a location, with its own credentials: upload, read back, Public / CDN URL, delete.',
   })
   async testStorageLocation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConnectionTestResult> {
-    const wait = ctx.rateLimits.connectionTest.retryAfter(ctx.requestIp);
-    if (wait > 0) throw tooManyRequests('connection tests', wait);
-    ctx.rateLimits.connectionTest.hit(ctx.requestIp);
+    await ctx.rateLimits.connectionTest.consume(ctx.requestIp, 'connection tests');
     const location = await ctx.locations.require(locationIdOf(id));
     const reachable = ctx.locations.reachable(location);
     const result = await testConnection({ ...reachable, spec: PROVIDERS[reachable.key] }, ctx.drivers);

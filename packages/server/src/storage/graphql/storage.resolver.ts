@@ -2,7 +2,7 @@ import { JSONObjectResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { ADMIN_ROLE, LOCAL_STORAGE, LOCAL_STORAGE_LABEL, PROVIDERS, type ProviderKey, type StorageKey } from '@offload/types';
 import type { Context } from '../../graphql/context.js';
-import { InvalidInputError, tooManyRequests } from '../../domain/errors.js';
+import { InvalidInputError } from '../../domain/errors.js';
 import { testConnection } from '../connection-test.js';
 import type { DefaultStorage, ProviderState } from '../storage-settings.service.js';
 import { ProviderKeyEnum, StorageKeyEnum } from '../../graphql/enums.js';
@@ -83,9 +83,7 @@ export class StorageResolver {
     @Arg('values', () => JSONObjectResolver, { nullable: true, description: 'Settings to save first, as for saveProviderSettings.' })
     values?: Record<string, unknown> | null,
   ): Promise<ConnectionTestResult> {
-    const wait = ctx.rateLimits.connectionTest.retryAfter(ctx.requestIp);
-    if (wait > 0) throw tooManyRequests('connection tests', wait);
-    ctx.rateLimits.connectionTest.hit(ctx.requestIp);
+    await ctx.rateLimits.connectionTest.consume(ctx.requestIp, 'connection tests');
     const state = values ? await this.save(ctx, provider, values) : await ctx.storageSettings.provider(provider);
     if (!state.installed) throw new InvalidInputError(`Install the ${state.spec.pluginName} plugin first`, 'provider');
     const result = await testConnection(state, ctx.drivers);
