@@ -43,6 +43,10 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync("artifacts/test-results.json", "utf8"));
   const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"));
   for (const f of brokenFiles) console.log(`failed to run: ${require("path").relative(process.cwd(), f.name)}: ${(f.message || "").split("\n")[0]}`);
+  // Every skip says why (test/skip.ts records the reason).
+  for (const f of r.testResults)
+    for (const a of f.assertionResults.filter((a) => a.status === "skipped" || a.status === "pending" || a.status === "todo"))
+      console.log(`skipped: ${a.fullName} — ${a.meta?.skipReason ?? "no reason recorded (use skipBecause)"}`);
   console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles.length} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   if (brokenFiles.length || r.numFailedTests) process.exitCode = 1;
 ' || status=1

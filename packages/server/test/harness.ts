@@ -234,3 +234,4 @@ export async function startServerProcess(
     },
   };
 }
+export { skipBecause, NO_PUBLIC_BUCKET, NO_READER_KEY, NO_WRITER_KEY } from './skip.js';

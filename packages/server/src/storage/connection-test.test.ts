@@ -1,5 +1,6 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipBecause, NO_PUBLIC_BUCKET, NO_READER_KEY, NO_WRITER_KEY } from '../../test/skip.js';
 import { startTestApp, type TestApp } from '../../test/harness.js';
 import { independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '../../test/s3.js';
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
@@ -44,7 +45,8 @@ describe('Test connection against a real S3 server', () => {
     expect(await probesLeft('ct-ok/')).toEqual([]);
   });
 
-  it.skipIf(!publicUrl)('checks the probe through the Public / CDN URL, fetched anonymously', async () => {
+  it('checks the probe through the Public / CDN URL, fetched anonymously', async (ctx) => {
+    skipBecause(ctx, !publicUrl && NO_PUBLIC_BUCKET);
     const result = await test(r2OnTestServer(target.full, { keyPrefix: PUBLIC_PREFIX, publicUrl }));
     expect(result).toMatchObject({ ok: true, warnings: [] });
   });
@@ -86,13 +88,15 @@ describe('Test connection against a real S3 server', () => {
     });
   });
 
-  it.skipIf(!target.writer)('says exactly "Upload succeeded but the object could not be read back" for a write-only key', async () => {
+  it('says exactly "Upload succeeded but the object could not be read back" for a write-only key', async (ctx) => {
+    skipBecause(ctx, !target.writer && NO_WRITER_KEY);
     const result = await test({ ...r2OnTestServer(target.writer, { keyPrefix: 'ct-writer' }), customEndpoint: target.endpoint });
     expect(result).toMatchObject({ ok: false, step: 'READ_BACK', code: 'ACCESS_DENIED', message: 'Upload succeeded but the object could not be read back' });
     expect(await probesLeft('ct-writer/')).toEqual([]);
   });
 
-  it.skipIf(!target.reader)('names permission denied on upload for a read-only key', async () => {
+  it('names permission denied on upload for a read-only key', async (ctx) => {
+    skipBecause(ctx, !target.reader && NO_READER_KEY);
     const result = await test(r2OnTestServer(target.reader, { keyPrefix: 'ct-reader' }));
     expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'ACCESS_DENIED' });
     expect(result.message).toMatch(/^Permission denied on upload: this key may not write to bucket/);

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_PUBLIC_BUCKET, skipBecause } from '../../test/skip.js';
 import type { TestApp } from '../../test/harness.js';
 import { creative, finalize, startOffloadingApp, waitForStatus, writeResult, type CreativeView } from '../../test/offload-fixtures.js';
 import { newRgwKey } from '../../test/rgw-keys.js';
@@ -42,7 +43,7 @@ async function served(url: string): Promise<string> {
   return res.ok ? sha256(Buffer.from(await res.arrayBuffer())) : `HTTP ${res.status}`;
 }
 
-describe.skipIf(!publicA || !publicB)('storage locations: results keep the place they were stored', () => {
+describe('storage locations: results keep the place they were stored', () => {
   let app: TestApp;
   let platform: Record<string, string>;
   let admin: Record<string, string>;
@@ -76,8 +77,9 @@ describe.skipIf(!publicA || !publicB)('storage locations: results keep the place
     return { signed, bytes: await served(signed) };
   };
 
+  beforeEach((ctx) => skipBecause(ctx, (!publicA || !publicB) && NO_PUBLIC_BUCKET));
   beforeAll(async () => {
-    ({ app, platform } = await startOffloadingApp({}, { keyPrefix: prefix, publicUrl: publicA! }));
+    ({ app, platform } = await startOffloadingApp({}, { keyPrefix: prefix, publicUrl: publicA ?? '' }));
     admin = await app.adminHeaders();
   });
   afterAll(async () => {
@@ -184,8 +186,9 @@ describe.skipIf(!publicA || !publicB)('storage locations: results keep the place
   });
 });
 
-describe.skipIf(!process.env.CEPH_CONF)('storage locations: a key rotation (needs the project’s Ceph RGW to make and revoke keys)', () => {
-  it('rotating the key pair of the same bucket keeps every result serving, signing and deleting, with the old key revoked', async () => {
+describe('storage locations: a key rotation', () => {
+  it('rotating the key pair of the same bucket keeps every result serving, signing and deleting, with the old key revoked', async (ctx) => {
+    skipBecause(ctx, !process.env.CEPH_CONF && 'making and revoking keys needs the project’s Ceph RGW (CEPH_CONF, set by pnpm test)');
     const oldKey = (await newRgwKey())!;
     const newKey = (await newRgwKey())!;
     const prefix = `rotation-${randomUUID().slice(0, 8)}`;

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipBecause, NO_READER_KEY, NO_WRITER_KEY } from '../../../test/skip.js';
 import { s3TestTarget } from '../../../test/s3.js';
 import { TcpProxy } from '../../../test/tcp-proxy.js';
 import { StorageError } from './errors.js';
@@ -87,11 +88,13 @@ describe('S3 driver failures, as typed storage errors', () => {
     expect(await codeOf(put(new S3Driver(config({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }))))).toBe('ENDPOINT_UNREACHABLE');
   });
 
-  it.skipIf(!target.reader)('a read-only key uploading is ACCESS_DENIED', async () => {
+  it('a read-only key uploading is ACCESS_DENIED', async (ctx) => {
+    skipBecause(ctx, !target.reader && NO_READER_KEY);
     expect(await codeOf(put(new S3Driver(config(target.reader))))).toBe('ACCESS_DENIED');
   });
 
-  it.skipIf(!target.writer)('a write-only key reading is ACCESS_DENIED', async () => {
+  it('a write-only key reading is ACCESS_DENIED', async (ctx) => {
+    skipBecause(ctx, !target.writer && NO_WRITER_KEY);
     const key = `failures/${randomUUID()}.txt`;
     const writer = new S3Driver(config(target.writer));
     await writer.writeFile(key, fileOf(Buffer.from('w')), { contentType: 'text/plain' });
