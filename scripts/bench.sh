@@ -16,7 +16,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 source scripts/debian-packages.sh
 need_packages /usr/bin/aws:awscli /usr/bin/rclone:rclone
 
-pnpm --silent --filter @offload/admin build >/dev/null
+pnpm --silent build >/dev/null
 
 run() {
   [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]] || return 0

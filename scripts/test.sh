@@ -23,8 +23,8 @@ pnpm --silent lint
 step "docker-compose.yml"
 APP_KEY=base64:validation-only docker-compose config -q && echo "valid"
 
-step "build the admin SPA (the e2e suite drives the built one)"
-pnpm --silent --filter @offload/admin build >/dev/null
+step "build (the e2e suite drives the built admin SPA and the compiled server)"
+pnpm --silent build >/dev/null
 
 if [ -z "${S3_TEST_ENDPOINT:-}" ]; then
   step "S3 test server (Ceph RGW; set S3_TEST_ENDPOINT to use another)"

@@ -154,7 +154,7 @@ export async function graphql<T>(url: string, query: string, variables: Record<s
 }
 
 /**
- * The product as users run it in production (NODE_ENV=production, `tsx src/main.ts`), on a fresh
+ * The product as users run it in production (NODE_ENV=production, the compiled `dist/main.js`), on a fresh
  * database of its own (DATABASE_URL's server, or an embedded PostgreSQL) and its own data directory.
  */
 export async function startProduct(env: Record<string, string> = {}): Promise<Product> {
@@ -169,7 +169,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
   const log = openSync(logFile, 'w');
   // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the product when it stops.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--enable-source-maps', 'dist/main.js'], {
     cwd: serverDir,
     env: {
       ...process.env,

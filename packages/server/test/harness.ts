@@ -169,20 +169,21 @@ export interface ServerProcess {
 }
 
 /**
- * The product as users start it (`tsx src/main.ts`), as a child process on its own data
+ * The product as users start it (the compiled `dist/main.js`), as a child process on its own data
  * directory and port — on a fresh database of its own, or with `embedded: true` on the
  * embedded PostgreSQL it starts itself, exactly as on a machine with nothing installed.
  * Resolves once it prints its URLs.
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
-  { embedded = false, reuse, entry = 'src/main.ts' }: { embedded?: boolean; reuse?: ServerProcess; entry?: 'src/main.ts' | 'src/worker-main.ts' } = {},
+  { embedded = false, reuse, entry = 'main' }: { embedded?: boolean; reuse?: ServerProcess; entry?: 'main' | 'worker-main' } = {},
 ): Promise<ServerProcess> {
   const db = reuse ? reuse.database : embedded ? undefined : await createTestDatabase(inject('postgresUrl'));
   const dataDir = reuse ? reuse.dataDir : mkdtempSync(path.join(os.tmpdir(), 'offload-e2e-'));
   const port = await freePort();
   const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // The compiled build, as production runs it (the global setup builds it before any test).
+  const child = spawn(process.execPath, ['--enable-source-maps', `dist/${entry}.js`], {
     cwd: serverDir,
     env: {
       ...parentEnv,

@@ -163,7 +163,7 @@ describe('several processes on one database', () => {
     owners.push(api);
     const apiWithWorker = await startServerProcess(env, { reuse: api });
     started.push(apiWithWorker);
-    const worker = await startServerProcess(env, { reuse: api, entry: 'src/worker-main.ts' });
+    const worker = await startServerProcess(env, { reuse: api, entry: 'worker-main' });
     started.push(worker);
     expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
 

@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-
-/** The repository root: embedded defaults (data, results) live under `<root>/.data`. */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+import { REPO_ROOT } from './paths.js';
 
 const bool = (name: string) => z.enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
 
@@ -26,7 +23,7 @@ const env = z.object({
     .max(65535, 'PORT must be between 0 and 65535')
     .default(3000),
   PUBLIC_URL: absoluteHttpUrl('PUBLIC_URL').optional(),
-  DATA_DIR: z.string().min(1).default(path.join(repoRoot, '.data')),
+  DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data')),
   RESULTS_DIR: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
@@ -192,7 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     playground: e.GRAPHQL_PLAYGROUND ?? devLike,
     introspection: e.GRAPHQL_INTROSPECTION ?? e.GRAPHQL_PLAYGROUND ?? devLike,
-    adminDistDir: path.join(repoRoot, 'packages/admin/dist'),
+    adminDistDir: path.join(REPO_ROOT, 'packages/admin/dist'),
   };
 }
 

@@ -77,6 +77,8 @@ export async function createApp(runtime: Runtime): Promise<App> {
     parseOptions: { maxTokens: 2000 },
     // No cache-control hints are used: skip the plugin's per-field work (500 creatives × their fields).
     plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    // The process's shutdown (onShutdown) stops Apollo in its turn; Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   app.use(
