@@ -1,6 +1,7 @@
 // The production build: each entry point bundled with our own workspace code (@offload/types
 // included) into dist/, run with plain `node`; everything from node_modules stays external.
 import { readFileSync, rmSync } from 'node:fs';
+import { URL } from 'node:url';
 import { build } from 'esbuild';
 
 const manifest = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
