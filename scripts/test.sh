@@ -21,7 +21,7 @@ step "lint"
 pnpm --silent lint
 
 step "docker-compose.yml"
-APP_KEY=base64:validation-only docker-compose config -q && echo "valid"
+APP_KEY=base64:validation-only GARAGE_RPC_SECRET=validation-only S3_SECRET_ACCESS_KEY=validation-only docker-compose config -q && echo "valid"
 
 step "build (the e2e suite drives the built admin SPA and the compiled server)"
 pnpm --silent build >/dev/null
