@@ -132,5 +132,20 @@ describe('storage locations, in a browser', () => {
     await rowA.getByRole('button', { name: `Test connection to Cloudflare R2 · ${targetA.bucket}` }).click();
     await expect.poll(() => page.getByTestId('toast-success').last().textContent(), { timeout: 20_000 }).toContain('ready');
     await screenshot(page, 'storage-locations');
+
+    // The overview says the same at a glance: both buckets with their result, and this day's two offloads.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect
+      .poll(() => page.getByTestId('overview-location').allTextContents())
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(`Cloudflare R2 · ${targetA.bucket} (retired)1`),
+          expect.stringContaining(`Cloudflare R2 · ${targetB.bucket}1`),
+        ]),
+      );
+    expect(await page.getByTestId('overview-effective').textContent()).toBe('Cloudflare R2');
+    expect(await page.getByTestId('queue-failed').textContent()).toBe('0');
+    expect(await page.getByTestId('throughput-summary').textContent()).toMatch(/^2 results \(.+\) offloaded in the last 24 hours/);
+    await screenshot(page, 'overview-after-bucket-change');
   });
 });

@@ -142,7 +142,7 @@ export async function compose({
     cache,
     drivers,
     results,
-    metrics: new Metrics(() => scope().creativeRepository.queueDepth()),
+    metrics: new Metrics(() => scope().creativeRepository.queueCounts()),
     rateLimits: {
       signIn: new RateLimiter(rateLimitStore, 'sign-in', 10, 15 * 60 * 1000),
       connectionTest: new RateLimiter(rateLimitStore, 'connection-test', 30, 60 * 1000),

@@ -41,6 +41,7 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Mutation.updateStorageLocation': 'admin',
   'Mutation.testStorageLocation': 'admin',
   'Mutation.forgetStorageLocation': 'admin',
+  'Query.overview': 'admin',
   'Mutation.finalizeCreative': { scopes: ['CREATIVES_WRITE'] },
   'Query.creative': { scopes: ['CREATIVES_READ'] },
   'Query.creatives': { scopes: ['CREATIVES_READ'] },

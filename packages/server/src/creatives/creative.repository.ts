@@ -29,6 +29,12 @@ export interface CreativeFilter {
   studio?: Studio | null;
 }
 
+export interface QueueCounts {
+  queued: number;
+  uploading: number;
+  failed: number;
+}
+
 export interface Page {
   first: number;
   /** Newest first: creatives created before this one (and, at the same time, with a smaller id). */
@@ -147,11 +153,29 @@ export class CreativeRepository {
     return this.em.count(Creative, whereOf(filter));
   }
 
-  /** Creatives waiting for or in the middle of an upload, by status (for /metrics). */
-  async queueDepth(): Promise<{ status: string; count: number }[]> {
-    return this.db.execute(
-      `select offload_status as status, count(*)::int as count from creative where offload_status in ('QUEUED', 'UPLOADING', 'FAILED') group by 1`,
-    );
+  /** Creatives waiting for, in the middle of, or failed at an upload: each count from its own partial index (milliseconds at 10 million). */
+  async queueCounts(): Promise<QueueCounts> {
+    const [row] = (await this.db.execute(
+      `select (select count(*) from creative where offload_status = 'QUEUED')::int as queued,
+              (select count(*) from creative where offload_status = 'UPLOADING')::int as uploading,
+              (select count(*) from creative where offload_status = 'FAILED')::int as failed`,
+    )) as QueueCounts[];
+    return row!;
+  }
+
+  /** The most recent FAILED offloads, newest first. */
+  latestFailures(limit: number): Promise<Creative[]> {
+    return this.em.find(Creative, { offloadStatus: 'FAILED' }, { orderBy: { updatedAt: 'desc' }, limit });
+  }
+
+  /** Offloads per hour since `since` (hours without one are absent), from an index alone. */
+  async offloadsPerHour(since: Date): Promise<{ hour: Date; results: number; bytes: number }[]> {
+    const rows = (await this.db.execute(
+      `select date_trunc('hour', offloaded_at) as hour, count(*)::int as results, sum(size)::bigint as bytes
+       from creative where offloaded_at >= ? group by 1 order by 1`,
+      [since],
+    )) as { hour: Date; results: number; bytes: string }[];
+    return rows.map((r) => ({ hour: new Date(r.hour), results: r.results, bytes: Number(r.bytes) }));
   }
 
   // ------------------------------------------------------------------ finalize, delete, retry

@@ -25,7 +25,7 @@ export class Metrics {
   readonly queueDepth: Gauge;
 
   /** `queueDepth` is read at scrape time. */
-  constructor(queueDepth: () => Promise<{ status: string; count: number }[]>) {
+  constructor(queueDepth: () => Promise<{ queued: number; uploading: number; failed: number }>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'offload_process_' });
     this.queueDepth = new Gauge({
       name: 'offload_queue_depth',
@@ -33,8 +33,10 @@ export class Metrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        this.reset();
-        for (const { status, count } of await queueDepth()) this.set({ status }, count);
+        const counts = await queueDepth();
+        this.set({ status: 'QUEUED' }, counts.queued);
+        this.set({ status: 'UPLOADING' }, counts.uploading);
+        this.set({ status: 'FAILED' }, counts.failed);
       },
     });
   }

@@ -1,3 +1,4 @@
+import { OFFLOAD_STATUSES } from '@offload/types';
 import { LOCATIONS } from './locations';
 import type { OffloadStatus, StorageKey, Studio } from '@offload/types/graphql';
 
@@ -5,7 +6,7 @@ export type Filters = { location: StorageKey | null; status: OffloadStatus | nul
 export const NO_FILTERS: Filters = { location: null, status: null, studio: null };
 
 const LOCATION_OPTIONS = Object.entries(LOCATIONS) as [StorageKey, string][];
-const STATUS_OPTIONS = (['LOCAL', 'QUEUED', 'UPLOADING', 'OFFLOADED', 'FAILED'] as const).map((s): [OffloadStatus, string] => [s, s.toLowerCase()]);
+const STATUS_OPTIONS = OFFLOAD_STATUSES.map((s): [OffloadStatus, string] => [s, s.toLowerCase()]);
 const STUDIO_OPTIONS: [Studio, string][] = [
   ['IMAGE', 'Image Studio'],
   ['VIDEO', 'Video Studio'],

@@ -1,14 +1,23 @@
 import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { QueryState } from '../../components/QueryState';
 import { CreativeGrid } from './CreativeGrid';
 import { MediaFilters, NO_FILTERS, type Filters } from './MediaFilters';
+import { OFFLOAD_STATUSES } from '@offload/types';
 import { MediaDocument } from '@offload/types/graphql';
 
 const PAGE = 24;
 
+/** Links may open the view filtered by status: /media?status=FAILED (the overview's failures). */
+function initialFilters(params: URLSearchParams): Filters {
+  const status = params.get('status');
+  return { ...NO_FILTERS, status: OFFLOAD_STATUSES.find((s) => s === status) ?? null };
+}
+
 export function MediaPage() {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [params] = useSearchParams();
+  const [filters, setFilters] = useState<Filters>(() => initialFilters(params));
   const media = useQuery(MediaDocument, { variables: { first: PAGE, ...filters }, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: true });
   const empty = Object.values(filters).some(Boolean) ? 'No results match these filters.' : 'No results yet. Each one appears here once a studio finalizes it.';
   return (

@@ -6,6 +6,7 @@ import { Migration20261125040000_local_delete_pending } from './Migration2026112
 import { Migration20261125050000_cache_notifications } from './Migration20261125050000_cache_notifications.js';
 import { Migration20261126000000_storage_locations } from './Migration20261126000000_storage_locations.js';
 import { Migration20261126010000_rate_limits } from './Migration20261126010000_rate_limits.js';
+import { Migration20261126020000_overview_indexes } from './Migration20261126020000_overview_indexes.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -20,4 +21,5 @@ export const migrationsList = [
   { name: 'Migration20261125050000_cache_notifications', class: Migration20261125050000_cache_notifications },
   { name: 'Migration20261126000000_storage_locations', class: Migration20261126000000_storage_locations },
   { name: 'Migration20261126010000_rate_limits', class: Migration20261126010000_rate_limits },
+  { name: 'Migration20261126020000_overview_indexes', class: Migration20261126020000_overview_indexes },
 ];
