@@ -17,7 +17,7 @@ export interface HourOfOffloads {
   bytes: number;
 }
 
-export const MAX_THROUGHPUT_HOURS = 24 * 7;
+const MAX_THROUGHPUT_HOURS = 24 * 7;
 const HOUR_MS = 3_600_000;
 
 /**

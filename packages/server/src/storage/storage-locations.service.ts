@@ -24,8 +24,6 @@ export interface StorageLocation extends LocationRow {
   provider: StorageKey;
 }
 
-export type { LocationUsage };
-
 /** What Test connection needs to know about a place. */
 export interface ReachableSettings {
   key: ProviderKey;
@@ -46,6 +44,9 @@ export const sealedAs = (identity: string) => `location:${identity}`;
  */
 export class StorageLocations {
   private rows?: Promise<StorageLocation[]>;
+  private usages?: Promise<Map<number, LocationUsage>>;
+  /** By location row: a reloaded list (new credentials, a new URL) is opened afresh. */
+  private readonly opened = new WeakMap<StorageLocation, ReachableSettings>();
   private readonly repository: LocationRepository;
 
   constructor(
@@ -73,8 +74,6 @@ export class StorageLocations {
     if (!location) throw new NotFoundError(`No storage location with id ${id}`);
     return location;
   }
-
-  private usages?: Promise<Map<number, LocationUsage>>;
 
   /** One location's usage; every location's is read once per instance (a request, a job). */
   async usageOf(id: number): Promise<LocationUsage | null> {
@@ -125,9 +124,6 @@ export class StorageLocations {
     if (reachable.decryptError) throw new StorageError('INVALID_CONFIGURATION', operation, location.bucket, reachable.decryptError);
     return reachable.settings;
   }
-
-  /** By location row: a reloaded list (new credentials, a new URL) is opened afresh. */
-  private readonly opened = new WeakMap<StorageLocation, ReachableSettings>();
 
   /** A location's settings as Test connection sees them (a decrypt failure is a result, not a throw); opened once per instance. */
   reachable(location: StorageLocation): ReachableSettings {
@@ -194,6 +190,6 @@ export class StorageLocations {
 }
 
 /** "Cloudflare R2 bucket media-a", "the results disk". */
-export function describeLocation(location: Pick<StorageLocation, 'provider' | 'bucket'>): string {
+function describeLocation(location: Pick<StorageLocation, 'provider' | 'bucket'>): string {
   return isProviderKey(location.provider) ? `${PROVIDERS[location.provider].label} bucket ${location.bucket}` : 'the results disk';
 }
