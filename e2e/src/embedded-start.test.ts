@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, TEST_ADMIN } from '@offload/server/testing';
+import { freePort, startServerProcess, TEST_ADMIN } from '@offload/server/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'offload-start-'));
@@ -110,5 +110,29 @@ describe('pnpm start on embedded defaults, and Ctrl-C', () => {
     expect(res).toMatchObject({ data: { creativeCount: 0 } });
     await ctrlC(second.child);
     expect(errorLines(second.output())).toEqual([]);
+  });
+});
+
+describe('after Offload is killed (SIGKILL, the OOM killer)', () => {
+  it('the next start stops the embedded PostgreSQL the killed one left running, and starts on the same data', async () => {
+    const first = await startServerProcess({}, { embedded: true });
+    const pidFile = path.join(first.dataDir, 'postgres/postmaster.pid');
+    const postgresPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const killed = new Promise((resolve) => first.process.once('exit', resolve));
+    first.process.kill('SIGKILL');
+    await killed;
+    // Its PostgreSQL, in a process group of its own, outlives it and holds the data directory.
+    expect(() => process.kill(postgresPid, 0)).not.toThrow();
+
+    const second = await startServerProcess({}, { embedded: true, reuse: first });
+    try {
+      expect(second.output()).toContain('stopping the embedded PostgreSQL a previous Offload left running when it was killed');
+      expect(() => process.kill(postgresPid, 0)).toThrow();
+      const health = await (await fetch(`${second.url}/healthz`)).json();
+      expect(health).toMatchObject({ status: 'ok', database: { ok: true } });
+    } finally {
+      await second.stop();
+    }
+    expect(existsSync(pidFile)).toBe(false);
   });
 });

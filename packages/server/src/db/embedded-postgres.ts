@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +79,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     }
   }
 
+  await stopOrphan(dir, logger);
   const child = spawn(postgres, ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], {
     ...user,
     detached: true,
@@ -115,6 +116,50 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     await client.end();
   }
   return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => stopPostgres(child) };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** `/proc/<pid>/stat`'s command name and parent; null where there is no /proc or no such process. */
+function procStat(pid: number): { comm: string; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A PostgreSQL still running on this data directory whose Offload is gone — killed (SIGKILL, the
+ * OOM killer) before it could stop it — would keep this start from ever succeeding. It is
+ * stopped cleanly first. One whose parent is still a running Node process belongs to a live
+ * Offload and is left alone (PostgreSQL then refuses to start, and the error says so).
+ */
+async function stopOrphan(dir: string, logger: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  const postmaster = pid > 0 && alive(pid) ? procStat(pid) : null;
+  if (!postmaster || postmaster.comm !== 'postgres') return; // a stale lock file: PostgreSQL handles it
+  const parent = postmaster.ppid > 1 ? procStat(postmaster.ppid) : null;
+  if (parent?.comm === 'node') return;
+  logger.warn({ pid }, 'stopping the embedded PostgreSQL a previous Offload left running when it was killed');
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; alive(pid); waited += 100) {
+    if (waited === SMART_SHUTDOWN_MS) process.kill(pid, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A smart shutdown (it waits for clients, of which there should be none left), then a fast one if a client lingers. */
