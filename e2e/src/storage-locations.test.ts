@@ -133,6 +133,16 @@ describe('storage locations, in a browser', () => {
     await expect.poll(() => page.getByTestId('toast-success').last().textContent(), { timeout: 20_000 }).toContain('ready');
     await screenshot(page, 'storage-locations');
 
+    // After a key rotation the admin enters the retired bucket's new key pair; it keeps serving with it.
+    await rowA.getByRole('button', { name: `Replace the credentials of Cloudflare R2 · ${targetA.bucket}` }).click();
+    await page.getByLabel('Access Key ID', { exact: true }).fill(targetA.full.accessKeyId);
+    await page.getByLabel('Secret Access Key', { exact: true }).fill(targetA.full.secretAccessKey);
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    await expect.poll(() => page.getByTestId('toast-success').last().textContent()).toContain(`Cloudflare R2 · ${targetA.bucket} uses the new credentials.`);
+    expect(await page.content()).not.toContain(targetA.full.secretAccessKey);
+    await rowA.getByRole('button', { name: `Test connection to Cloudflare R2 · ${targetA.bucket}` }).click();
+    await expect.poll(() => page.getByTestId('toast-success').last().textContent(), { timeout: 20_000 }).toContain('ready');
+
     // The overview says the same at a glance: both buckets with their result, and this day's two offloads.
     await page.getByRole('link', { name: 'Overview' }).click();
     await expect

@@ -134,7 +134,9 @@ export class CreativeService {
   async list(filter: CreativeFilter): Promise<{ nodes: Creative[]; hasNextPage: boolean; endCursor: string | null }> {
     if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE)
       throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
-    const rows = await this.repository.page(await this.where(filter), { first: filter.first, before: filter.after ? decodeCursor(filter.after) : null });
+    const before = filter.after ? decodeCursor(filter.after) : null;
+    // The locations load with the page, so each creative's URL and location then resolve without a promise.
+    const [rows] = await Promise.all([this.where(filter).then((where) => this.repository.page(where, { first: filter.first, before })), this.locations.list()]);
     const nodes = rows.slice(0, filter.first);
     return { nodes, hasNextPage: rows.length > filter.first, endCursor: nodes.length ? encodeCursor(nodes.at(-1)!) : null };
   }
@@ -153,14 +155,26 @@ export class CreativeService {
 
   /** The bucket location holding it, or null when it lives on the results disk. */
   private async bucketOf(creative: Creative): Promise<StorageLocation | null> {
+    return this.inBucket(creative, await this.locations.get(creative.locationId));
+  }
+
+  private inBucket(creative: Creative, location: StorageLocation | null): StorageLocation | null {
     if (!creative.objectKey || creative.locationId === LOCAL_LOCATION_ID) return null;
-    const location = await this.locations.get(creative.locationId);
     return location && location.provider !== LOCAL_STORAGE ? location : null;
   }
 
-  /** The one absolute URL for a creative, built now from its location (a string join: a listing of 500 builds no S3 client). */
-  async url(creative: Creative): Promise<string> {
-    const location = await this.bucketOf(creative);
+  /**
+   * The one absolute URL for a creative, built now from its location: a string join (a listing of
+   * 500 builds no S3 client), and no promise once the locations are loaded.
+   */
+  url(creative: Creative): string | Promise<string> {
+    const known = this.locations.peek(creative.locationId);
+    if (known === undefined) return this.locations.get(creative.locationId).then((location) => this.urlAt(creative, location));
+    return this.urlAt(creative, known);
+  }
+
+  private urlAt(creative: Creative, where: StorageLocation | null): string {
+    const location = this.inBucket(creative, where);
     if (!location) return this.local.publicUrl(creative.path);
     return publicObjectUrl(location.publicUrl, creative.objectKey!) ?? `${this.config.publicUrl}/creatives/${creative.id}/download`;
   }

@@ -183,6 +183,23 @@ describe('storage locations: results keep the place they were stored', () => {
     const refused = await app.graphql(update, { id: current.id, url: 'https://x.example.test' }, admin);
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'LOCATION_IN_USE' } });
     expect(refused.errors?.[0]?.message).toMatch(/Cloudflare R2 settings/);
+
+    // A retired location's credentials are its own: replaced with a wrong secret, its test fails; restored, it passes.
+    const credentials = `mutation($id: ID!, $values: JSONObject) { updateStorageLocation(id: $id, values: $values) { settingsError } }`;
+    const testLocation = async () =>
+      (
+        await app.graphql<{ testStorageLocation: { ok: boolean; code: string | null } }>(
+          'mutation($id: ID!) { testStorageLocation(id: $id) { ok code } }',
+          { id: retired.id },
+          admin,
+        )
+      ).data!.testStorageLocation;
+    await app.graphql(credentials, { id: retired.id, values: { secretAccessKey: 'not-the-secret-0000000000000000000000000' } }, admin);
+    expect(await testLocation()).toMatchObject({ ok: false, code: 'INVALID_CREDENTIALS' });
+    await app.graphql(credentials, { id: retired.id, values: { secretAccessKey: targetA.full.secretAccessKey } }, admin);
+    expect(await testLocation()).toEqual({ ok: true, code: null });
+    const notCredential = await app.graphql(credentials, { id: retired.id, values: { bucket: 'elsewhere' } }, admin);
+    expect(notCredential.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'bucket' } });
   });
 });
 

@@ -44,6 +44,8 @@ export const sealedAs = (identity: string) => `location:${identity}`;
  */
 export class StorageLocations {
   private rows?: Promise<StorageLocation[]>;
+  /** The same rows by id, once loaded: field resolvers of a listing read them without a promise each. */
+  private byId?: Map<number, StorageLocation>;
   private usages?: Promise<Map<number, LocationUsage>>;
   /** By location row: a reloaded list (new credentials, a new URL) is opened afresh. */
   private readonly opened = new WeakMap<StorageLocation, ReachableSettings>();
@@ -61,12 +63,22 @@ export class StorageLocations {
   list(): Promise<StorageLocation[]> {
     this.rows ??= this.cache
       .read('storage_location', 'all', () => this.repository.all())
-      .then((rows) => rows!.map((row) => ({ ...row, provider: row.provider as StorageKey })));
+      .then((rows) => rows!.map((row) => ({ ...row, provider: row.provider as StorageKey })))
+      .then((locations) => {
+        this.byId = new Map(locations.map((l) => [l.id, l]));
+        return locations;
+      });
     return this.rows;
   }
 
   async get(id: number): Promise<StorageLocation | null> {
-    return (await this.list()).find((l) => l.id === id) ?? null;
+    await this.list();
+    return this.byId!.get(id) ?? null;
+  }
+
+  /** The location with `id` when the list is loaded (null: no such location), undefined before. */
+  peek(id: number): StorageLocation | null | undefined {
+    return this.byId ? (this.byId.get(id) ?? null) : undefined;
   }
 
   async require(id: number): Promise<StorageLocation> {
@@ -88,6 +100,7 @@ export class StorageLocations {
   private changed(): void {
     this.cache.invalidate('storage_location');
     this.rows = undefined;
+    this.byId = undefined;
   }
 
   /**

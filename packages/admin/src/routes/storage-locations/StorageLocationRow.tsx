@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { graphqlEnumName, PROVIDER_KEYS, PROVIDERS, type ProviderKey } from '@offload/types';
 import type { StorageLocationRowFragment } from '@offload/types/graphql';
 import { formatBytes } from '../../components/format';
 import { useForgetStorageLocationMutation, useTestStorageLocationMutation, useUpdateStorageLocationMutation } from './useStorageLocationMutations';
@@ -37,7 +38,7 @@ function PublicUrlForm({ location: l, onDone }: { location: StorageLocationRowFr
   const [update, { loading }] = useUpdateStorageLocationMutation();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (await update(l.id, value)) onDone();
+    if (await update(l.id, { publicUrl: value })) onDone();
   };
   return (
     <form className="inline-form" onSubmit={submit}>
@@ -53,8 +54,45 @@ function PublicUrlForm({ location: l, onDone }: { location: StorageLocationRowFr
   );
 }
 
+const providerOf = (l: StorageLocationRowFragment): ProviderKey | undefined => PROVIDER_KEYS.find((key) => graphqlEnumName(key) === l.provider);
+
+/** A retired location's credentials, replaced after a key rotation; secrets are typed, never shown. */
+function CredentialsForm({ location: l, provider, onDone }: { location: StorageLocationRowFragment; provider: ProviderKey; onDone: () => void }) {
+  const fields = PROVIDERS[provider].fields.filter((f) => PROVIDERS[provider].credentials.includes(f.name));
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [update, { loading }] = useUpdateStorageLocationMutation();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (await update(l.id, { values })) onDone();
+  };
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label={`New credentials for ${l.label}`}>
+      {fields.map((f) => (
+        <div className="field" key={f.name}>
+          <label htmlFor={`credential-${l.id}-${f.name}`}>{f.label}</label>
+          <input
+            id={`credential-${l.id}-${f.name}`}
+            type={f.kind === 'secret' ? 'password' : 'text'}
+            autoComplete={f.kind === 'secret' ? 'new-password' : 'off'}
+            required
+            value={values[f.name] ?? ''}
+            onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+          />
+        </div>
+      ))}
+      <button type="submit" className="primary" disabled={loading}>
+        Save credentials
+      </button>
+      <button type="button" onClick={onDone}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
 export function StorageLocationRow({ location: l }: { location: StorageLocationRowFragment }) {
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditing] = useState<'url' | 'credentials' | null>(null);
+  const provider = providerOf(l);
   const [test, testing] = useTestStorageLocationMutation();
   const [forget, forgetting] = useForgetStorageLocationMutation();
   const bucket = l.provider !== 'LOCAL';
@@ -66,7 +104,13 @@ export function StorageLocationRow({ location: l }: { location: StorageLocationR
         {l.settingsError && <small className="error">{l.settingsError}</small>}
       </td>
       <td>
-        {editing ? <PublicUrlForm location={l} onDone={() => setEditing(false)} /> : (l.publicUrl ?? <span className="muted">short-lived signed links</span>)}
+        {editing === 'url' ? (
+          <PublicUrlForm location={l} onDone={() => setEditing(null)} />
+        ) : editing === 'credentials' && provider ? (
+          <CredentialsForm location={l} provider={provider} onDone={() => setEditing(null)} />
+        ) : (
+          (l.publicUrl ?? <span className="muted">short-lived signed links</span>)
+        )}
       </td>
       <td className="number" data-testid="location-results">
         {l.usage.results.toLocaleString()}
@@ -84,9 +128,14 @@ export function StorageLocationRow({ location: l }: { location: StorageLocationR
             </button>
           )}
           {bucket && !l.current && !editing && (
-            <button type="button" onClick={() => setEditing(true)} aria-label={`Edit the Public / CDN URL of ${l.label}`}>
-              Edit URL
-            </button>
+            <>
+              <button type="button" onClick={() => setEditing('url')} aria-label={`Edit the Public / CDN URL of ${l.label}`}>
+                Edit URL
+              </button>
+              <button type="button" onClick={() => setEditing('credentials')} aria-label={`Replace the credentials of ${l.label}`}>
+                Credentials
+              </button>
+            </>
           )}
           {bucket && !l.current && l.usage.results === 0 && (
             <button type="button" disabled={forgetting.loading} onClick={() => forget(l.id, l.label)} aria-label={`Forget ${l.label}`}>

@@ -3,14 +3,16 @@ import { ForgetStorageLocationDocument, StorageLocationsDocument, TestStorageLoc
 import { describeError } from '../../app/apollo';
 import { useToast, useToastOutcome } from '../../app/toasts';
 
-/** A retired location's new Public / CDN URL: every URL of its results follows. */
+/**
+ * A retired location's new Public / CDN URL (every URL of its results follows) or new
+ * credentials (after a key rotation: its downloads and deletes use them from now on).
+ */
 export function useUpdateStorageLocationMutation() {
   const [update, state] = useMutation(UpdateStorageLocationDocument);
   const toastOutcome = useToastOutcome();
-  const run = (id: string, publicUrl: string) =>
-    toastOutcome(
-      update({ variables: { id, publicUrl } }),
-      ({ updateStorageLocation: l }) => `${l.label} now serves from ${l.publicUrl ?? 'short-lived signed links'}.`,
+  const run = (id: string, change: { publicUrl: string } | { values: Record<string, string> }) =>
+    toastOutcome(update({ variables: { id, ...change } }), ({ updateStorageLocation: l }) =>
+      'publicUrl' in change ? `${l.label} now serves from ${l.publicUrl ?? 'short-lived signed links'}.` : `${l.label} uses the new credentials.`,
     );
   return [run, state] as const;
 }

@@ -78,8 +78,10 @@ export class CreativeResolver {
   }
 
   @FieldResolver(() => StorageKeyEnum, { description: 'Where it lives: LOCAL or the provider of its storage location (see storageLocation).' })
-  async location(@Root() creative: Creative, @Ctx() ctx: Context): Promise<StorageKey> {
-    return (await ctx.locations.get(creative.locationId))?.provider ?? LOCAL_STORAGE;
+  location(@Root() creative: Creative, @Ctx() ctx: Context): StorageKey | Promise<StorageKey> {
+    const known = ctx.locations.peek(creative.locationId);
+    if (known === undefined) return ctx.locations.get(creative.locationId).then((l) => l?.provider ?? LOCAL_STORAGE);
+    return known?.provider ?? LOCAL_STORAGE;
   }
 
   @FieldResolver(() => StorageLocationType, { description: 'The exact place it is stored: provider, endpoint, bucket, public URL.' })
@@ -88,7 +90,7 @@ export class CreativeResolver {
   }
 
   @FieldResolver(() => String, { description: 'The absolute URL to fetch it from, built now from where it lives (never stored).' })
-  url(@Root() creative: Creative, @Ctx() ctx: Context): Promise<string> {
+  url(@Root() creative: Creative, @Ctx() ctx: Context): string | Promise<string> {
     return ctx.creatives.url(creative);
   }
 }
