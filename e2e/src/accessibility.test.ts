@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '@offload/server/testing';
 import { launchBrowser, screenshot, signIn } from './browser.js';
+import { asAdmin } from './platform.js';
 
 const SCREENS = [
   ['overview', '/app/admin', 'Overview'],
@@ -24,13 +25,9 @@ beforeAll(async () => {
   const page = await context.newPage();
   await signIn(page, server.url, TEST_ADMIN);
   // The provider screens exist once their plugins are installed; complete R2 settings make a bucket location.
-  await page.evaluate(async () => {
-    const call = (query: string) => fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
-    for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) await call(`mutation { installPlugin(key: ${key}) { installed } }`);
-    await call(
-      'mutation { saveProviderSettings(provider: CLOUDFLARE_R2, values: { accessKeyId: "AKEXAMPLE", secretAccessKey: "example-secret", ' +
-        'accountId: "0123456789abcdef0123456789abcdef", bucket: "media" }) { configured } }',
-    );
+  for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) await asAdmin(page, `mutation { installPlugin(key: ${key}) { installed } }`);
+  await asAdmin(page, 'mutation($v: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $v) { configured } }', {
+    v: { accessKeyId: 'AKEXAMPLE', secretAccessKey: 'example-secret', accountId: '0123456789abcdef0123456789abcdef', bucket: 'media' },
   });
   await context.close();
 });

@@ -8,6 +8,7 @@ import { skipBecause, NO_WRITER_KEY, startServerProcess, TEST_ADMIN, type Server
 import { writePng } from '@offload/server/testing/offload';
 import { deletePrefix, independentS3Client, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget } from '@offload/server/testing/s3';
 import { launchBrowser, screenshot, signIn } from './browser.js';
+import { finalizeAndWait, platformToken } from './platform.js';
 
 const target = s3TestTarget();
 const publicUrl = await publicBucketUrl(target);
@@ -32,45 +33,6 @@ afterAll(async () => {
 const toast = (kind: 'success' | 'error') => page.getByTestId(`toast-${kind}`).last();
 async function field(label: string, value: string) {
   await page.getByLabel(label, { exact: true }).fill(value);
-}
-
-async function platformToken(): Promise<string> {
-  const res = await page.evaluate(async () => {
-    const r = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }' }),
-    });
-    return r.json();
-  });
-  return res.data.createApiToken.token as string;
-}
-
-async function finalize(token: string, rel: string) {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      query: 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }',
-      variables: { i: { path: rel, studio: 'IMAGE' } },
-    }),
-  });
-  return ((await res.json()) as { data: { finalizeCreative: { id: string } } }).data.finalizeCreative.id;
-}
-
-async function waitOffloaded(token: string, id: string) {
-  for (let i = 0; i < 150; i++) {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'query($id: ID!) { creative(id: $id) { offloadStatus objectKey url localCopy } }', variables: { id } }),
-    });
-    const creative = ((await res.json()) as { data: { creative: { offloadStatus: string; objectKey: string; url: string; localCopy: boolean } } }).data
-      .creative;
-    if (creative.offloadStatus === 'OFFLOADED') return creative;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`creative ${id} was not offloaded`);
 }
 
 describe('the go-live checklist, in a browser', () => {
@@ -124,11 +86,11 @@ describe('the go-live checklist, in a browser', () => {
     await screenshot(page, 'general-settings');
 
     // 7. The platform finalizes a new image: it lands in the bucket and renders from its URL.
-    const token = await platformToken();
+    const token = await platformToken(page);
     const resultsDir = path.join(server.dataDir, 'results');
     const rel = `images/gemini/${randomUUID()}.png`;
     writePng(resultsDir, rel, 64, 48);
-    const creative = await waitOffloaded(token, await finalize(token, rel));
+    const creative = await finalizeAndWait(server.url, token, rel);
     expect(creative.objectKey).toBe(`${prefix}/${rel}`);
     const head = await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: creative.objectKey }));
     expect(head.ContentType).toBe('image/png');
@@ -151,7 +113,7 @@ describe('the go-live checklist, in a browser', () => {
     await expect.poll(() => toast('success').textContent()).toContain('saved');
     const rel2 = `images/gemini/${randomUUID()}.png`;
     writePng(resultsDir, rel2, 32, 32);
-    const second = await waitOffloaded(token, await finalize(token, rel2));
+    const second = await finalizeAndWait(server.url, token, rel2);
     await expect.poll(() => existsSync(path.join(resultsDir, rel2))).toBe(false);
     await page.getByRole('link', { name: 'Media' }).click();
     await page.getByRole('button', { name: 'Refresh' }).click();

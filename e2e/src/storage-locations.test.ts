@@ -6,6 +6,7 @@ import { NO_PUBLIC_BUCKET, skipBecause, startServerProcess, TEST_ADMIN, type Ser
 import { writePng } from '@offload/server/testing/offload';
 import { deletePrefix, PUBLIC_PREFIX, publicBucketUrl, s3TestTarget, secondBucket } from '@offload/server/testing/s3';
 import { launchBrowser, screenshot, signIn } from './browser.js';
+import { asAdmin, finalizeAndWait, platformToken } from './platform.js';
 
 const targetA = s3TestTarget();
 const targetB = await secondBucket(targetA);
@@ -16,38 +17,6 @@ const prefix = `${PUBLIC_PREFIX}/locations-e2e-${randomUUID().slice(0, 8)}`;
 let server: ServerProcess;
 let browser: Browser;
 let page: Page;
-
-/** GraphQL as the signed-in admin (the browser's session), for the steps the go-live test already walks through the screens. */
-async function asAdmin<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await page.evaluate(
-    async ({ query, variables }) => {
-      const r = await fetch('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-      return r.json();
-    },
-    { query, variables },
-  );
-  if (res.errors) throw new Error(JSON.stringify(res.errors));
-  return res.data as T;
-}
-
-async function finalizeAndWait(token: string, rel: string): Promise<{ id: string; url: string; objectKey: string }> {
-  const call = async (query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return ((await res.json()) as { data: Record<string, { id: string; url: string; objectKey: string; offloadStatus: string }> }).data;
-  };
-  const { id } = (await call('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }))
-    .finalizeCreative!;
-  for (let i = 0; i < 150; i++) {
-    const creative = (await call('query($id: ID!) { creative(id: $id) { id url objectKey offloadStatus } }', { id })).creative!;
-    if (creative.offloadStatus === 'OFFLOADED') return creative;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`creative ${id} was not offloaded`);
-}
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServerProcess({ LICENSE_TYPE: 'extended' }), launchBrowser()]);
@@ -64,8 +33,8 @@ afterAll(async () => {
 describe('storage locations, in a browser', () => {
   it('after the admin changes the bucket, old results still preview from the old one and the locations screen counts both', async (ctx) => {
     skipBecause(ctx, (!publicA || !publicB) && NO_PUBLIC_BUCKET);
-    await asAdmin('mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }');
-    await asAdmin('mutation($v: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $v) { configured } }', {
+    await asAdmin(page, 'mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }');
+    await asAdmin(page, 'mutation($v: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $v) { configured } }', {
       v: {
         enabled: true,
         accessKeyId: targetA.full.accessKeyId,
@@ -77,16 +46,12 @@ describe('storage locations, in a browser', () => {
         keyPrefix: prefix,
       },
     });
-    await asAdmin('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }');
-    const token = (
-      await asAdmin<{ createApiToken: { token: string } }>(
-        'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }',
-      )
-    ).createApiToken.token;
+    await asAdmin(page, 'mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }');
+    const token = await platformToken(page);
     const resultsDir = path.join(server.dataDir, 'results');
     const oldRel = `images/${randomUUID()}.png`;
     writePng(resultsDir, oldRel, 40, 30);
-    const old = await finalizeAndWait(token, oldRel);
+    const old = await finalizeAndWait(server.url, token, oldRel);
     expect(old.url).toBe(`${publicA}/${old.objectKey}`);
 
     // The bucket change, as the admin makes it: the plugin's settings screen.
@@ -99,7 +64,7 @@ describe('storage locations, in a browser', () => {
 
     const newRel = `images/${randomUUID()}.png`;
     writePng(resultsDir, newRel, 24, 24);
-    const fresh = await finalizeAndWait(token, newRel);
+    const fresh = await finalizeAndWait(server.url, token, newRel);
     expect(fresh.url).toBe(`${publicB}/${fresh.objectKey}`);
 
     // The media view: both preview, each from its own bucket, the old one's location marked retired.

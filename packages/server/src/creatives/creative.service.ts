@@ -9,7 +9,7 @@ import { checkRelativePath, publicObjectUrl } from '../storage/drivers/keys.js';
 import type { ProviderDrivers } from '../storage/provider-driver.js';
 import type { ResultsRoot } from '../storage/results-root.js';
 import type { StorageSettingsService } from '../storage/storage-settings.service.js';
-import { LOCAL_LOCATION_ID, type StorageLocation, type StorageLocations } from '../storage/storage-locations.service.js';
+import type { StorageLocation, StorageLocations } from '../storage/storage-locations.service.js';
 import { isUuid } from '../util/uuid.js';
 import type { Creative, OffloadStatus, Studio } from './creative.entity.js';
 import type { CreativeRepository, CreativeFilter as RepositoryFilter } from './creative.repository.js';
@@ -159,8 +159,7 @@ export class CreativeService {
   }
 
   private inBucket(creative: Creative, location: StorageLocation | null): StorageLocation | null {
-    if (!creative.objectKey || creative.locationId === LOCAL_LOCATION_ID) return null;
-    return location && location.provider !== LOCAL_STORAGE ? location : null;
+    return creative.objectKey && location && location.provider !== LOCAL_STORAGE ? location : null;
   }
 
   /**
@@ -168,9 +167,7 @@ export class CreativeService {
    * 500 builds no S3 client), and no promise once the locations are loaded.
    */
   url(creative: Creative): string | Promise<string> {
-    const known = this.locations.peek(creative.locationId);
-    if (known === undefined) return this.locations.get(creative.locationId).then((location) => this.urlAt(creative, location));
-    return this.urlAt(creative, known);
+    return this.locations.withLocation(creative.locationId, (location) => this.urlAt(creative, location));
   }
 
   private urlAt(creative: Creative, where: StorageLocation | null): string {

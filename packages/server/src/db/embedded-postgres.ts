@@ -86,6 +86,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  child.stderr!.on('data', (chunk: Buffer) => logger.debug({ embeddedPostgres: chunk.toString().trim() }));
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const failed = (reason: string) =>
@@ -95,12 +96,14 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
             'DATABASE_URL to use your own PostgreSQL.',
         ),
       );
-    child.stderr!.on('data', (chunk: Buffer) => {
-      const message = chunk.toString();
-      logger.debug({ embeddedPostgres: message.trim() });
-      log += message;
-      if (log.includes('database system is ready to accept connections')) resolve();
-    });
+    // Collected only until it is ready: PostgreSQL logs for as long as it runs.
+    const starting = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (!log.includes('database system is ready to accept connections')) return;
+      child.stderr!.off('data', starting);
+      resolve();
+    };
+    child.stderr!.on('data', starting);
     child.once('error', (error) => failed(error.message));
     child.once('exit', (code) => failed(log.trim().split('\n').at(-1) ?? `exit code ${code}`));
   });

@@ -44,21 +44,20 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
  * graphile-worker's log lines, into our JSON log at the matching level. Only plain values
  * pass: its metadata can hold whole pg clients, connection string (and password) included.
  */
+/**
+ * A failed job is retried, and our task has already logged why at its own level: the queue's
+ * notice of it is a warning, or debug for a job that only asked to run later (a shutdown, an upload
+ * held elsewhere). Anything else keeps the queue's own level.
+ */
+function queueLogLevel(level: string, meta: Record<string, unknown> | undefined): 'error' | 'warn' | 'debug' {
+  if (meta?.failure === true) return (meta.error as Error | undefined)?.name === 'TryLater' ? 'debug' : 'warn';
+  return level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+}
+
 export function queueLogger(logger: Logger): GraphileLogger {
   const child = logger.child({ component: 'job-queue' });
   return new GraphileLogger(() => (level, message, meta) => {
-    // A failed job is retried, and our task has logged why at its own level: the queue's notice is a
-    // warning, or debug for a job that only asked to run later (a shutdown, an upload held elsewhere).
-    const failure = meta?.failure === true;
-    const method = failure
-      ? (meta.error as Error | undefined)?.name === 'TryLater'
-        ? 'debug'
-        : 'warn'
-      : level === 'error'
-        ? 'error'
-        : level === 'warning'
-          ? 'warn'
-          : 'debug';
+    const method = queueLogLevel(level, meta);
     const safe: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(meta ?? {})) {
       if (value instanceof Error) safe[key] = { message: value.message, code: (value as { code?: string }).code };

@@ -76,9 +76,12 @@ export class StorageLocations {
     return this.byId!.get(id) ?? null;
   }
 
-  /** The location with `id` when the list is loaded (null: no such location), undefined before. */
-  peek(id: number): StorageLocation | null | undefined {
-    return this.byId ? (this.byId.get(id) ?? null) : undefined;
+  /**
+   * `use` of the location with `id` (null: no such location): at once when the list is loaded — a
+   * listing's 500 field resolvers then make no promise each — or once it is.
+   */
+  withLocation<T>(id: number, use: (location: StorageLocation | null) => T): T | Promise<T> {
+    return this.byId ? use(this.byId.get(id) ?? null) : this.get(id).then(use);
   }
 
   async require(id: number): Promise<StorageLocation> {

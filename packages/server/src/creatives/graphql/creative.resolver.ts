@@ -79,9 +79,7 @@ export class CreativeResolver {
 
   @FieldResolver(() => StorageKeyEnum, { description: 'Where it lives: LOCAL or the provider of its storage location (see storageLocation).' })
   location(@Root() creative: Creative, @Ctx() ctx: Context): StorageKey | Promise<StorageKey> {
-    const known = ctx.locations.peek(creative.locationId);
-    if (known === undefined) return ctx.locations.get(creative.locationId).then((l) => l?.provider ?? LOCAL_STORAGE);
-    return known?.provider ?? LOCAL_STORAGE;
+    return ctx.locations.withLocation(creative.locationId, (l) => l?.provider ?? LOCAL_STORAGE);
   }
 
   @FieldResolver(() => StorageLocationType, { description: 'The exact place it is stored: provider, endpoint, bucket, public URL.' })
