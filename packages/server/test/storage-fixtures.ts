@@ -34,7 +34,7 @@ export function r2OnTestServer(key: S3TestKey = s3TestTarget().full, overrides: 
 /** Installs the provider's plugin (the app must run with LICENSE_TYPE=extended unless it is free) and saves these settings. */
 export async function configureProvider(
   app: TestApp,
-  provider: 'CLOUDFLARE_R2' | 'AMAZON_S3' | 'WASABI',
+  provider: 'CLOUDFLARE_R2' | 'AMAZON_S3' | 'WASABI' | 'GOOGLE_CLOUD_STORAGE',
   values: Record<string, unknown>,
 ): Promise<SettingsView> {
   const admin = await app.adminHeaders();

@@ -37,6 +37,8 @@ export interface FieldSpec {
   section: 'general' | 'credentials' | 'advanced';
   /** The form shows the endpoint in use under this field (it derives it). */
   showsEndpoint?: boolean;
+  /** A multi-line value (a key file) that may also be uploaded from a file of this type, e.g. `.json`. */
+  file?: { accept: string };
 }
 
 /** One problem with one field, worded for the person who typed it. */
@@ -56,7 +58,18 @@ export interface S3Connection {
   forcePathStyle: boolean;
 }
 
-export type BucketConnection = S3Connection;
+/** How the server reaches a Google Cloud Storage bucket: the JSON API, authenticated by a service-account key. */
+export interface GcsConnection {
+  driver: 'gcs';
+  /** The JSON API's base URL (https://storage.googleapis.com unless set). */
+  endpoint: string;
+  projectId: string;
+  clientEmail: string;
+  privateKey: string;
+  tokenUri: string;
+}
+
+export type BucketConnection = S3Connection | GcsConnection;
 
 export interface ProviderSpec<K extends string = string> {
   key: K;
@@ -157,7 +170,7 @@ export function checkUrl(value: string): string | null {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** S3 bucket naming rules (R2, Wasabi and Google Cloud Storage follow them too). */
+/** S3 bucket naming rules (R2 and Wasabi follow them too; Google Cloud Storage's are these for names without dots). */
 export function checkBucket(value: string): string | null {
   if (!value) return null;
   if (value.length < 3 || value.length > 63) return 'must be 3 to 63 characters long';

@@ -49,12 +49,14 @@ export type Pricing =
 export type ProviderKey =
   | 'AMAZON_S3'
   | 'CLOUDFLARE_R2'
+  | 'GOOGLE_CLOUD_STORAGE'
   | 'WASABI';
 
 /** Where results can live: this server, or a provider’s bucket. */
 export type StorageKey =
   | 'AMAZON_S3'
   | 'CLOUDFLARE_R2'
+  | 'GOOGLE_CLOUD_STORAGE'
   | 'LOCAL'
   | 'WASABI';
 

@@ -9,6 +9,7 @@ import {
 } from '../catalog.js';
 import { amazonS3 } from './amazon-s3.js';
 import { cloudflareR2 } from './cloudflare-r2.js';
+import { googleCloudStorage } from './google-cloud-storage.js';
 import { wasabi } from './wasabi.js';
 
 /**
@@ -16,7 +17,7 @@ import { wasabi } from './wasabi.js';
  * entry here. The plugin cards, settings screens, GraphQL enums, Default Storage list and
  * drivers all come from this list.
  */
-const REGISTRY = [cloudflareR2, amazonS3, wasabi] as const;
+const REGISTRY = [cloudflareR2, amazonS3, wasabi, googleCloudStorage] as const;
 
 export type ProviderKey = (typeof REGISTRY)[number]['key'];
 export const PROVIDER_KEYS = REGISTRY.map((p) => p.key) as readonly ProviderKey[];
@@ -61,5 +62,8 @@ export function placeOf(provider: ProviderKey, s: ProviderSettings): StoragePlac
   const spec = PROVIDERS[provider];
   const endpoint = (spec.endpoint(s) ?? '').replace(/\/+$/, '');
   const bucket = String(s.bucket ?? '');
-  return { provider, endpoint, bucket, region: spec.connection(s).region, identity: `${provider} ${endpoint.toLowerCase()} ${bucket}` };
+  const connection = spec.connection(s);
+  // A GCS bucket's location is the bucket's own (not part of how it is reached).
+  const region = connection.driver === 's3' ? connection.region : '';
+  return { provider, endpoint, bucket, region, identity: `${provider} ${endpoint.toLowerCase()} ${bucket}` };
 }

@@ -18,10 +18,10 @@ export function useProviderSettingsForm(provider: ProviderKey, initial: Provider
   const dirty = JSON.stringify(form) !== JSON.stringify(saved);
   useLeaveGuard(dirty);
 
-  // A stored secret counts as filled in.
+  // A stored secret counts as filled in (blank values are not validated: a blank secret keeps the stored one).
   const withSecrets: ProviderSettings = { ...form };
   for (const name of stored.storedSecrets) withSecrets[name] ||= 'stored';
-  const problems = { ...Object.fromEntries(spec.validate(withSecrets).map((p) => [p.field, p.message])), ...serverProblems };
+  const problems = { ...Object.fromEntries(spec.validate(form).map((p) => [p.field, p.message])), ...serverProblems };
 
   return {
     spec,

@@ -58,3 +58,29 @@ export interface StorageDriver {
 export interface SignedUrlDriver extends StorageDriver {
   signedUrl(key: string, expiresInSeconds: number, options?: { downloadName?: string }): Promise<string>;
 }
+
+/** A bucket's driver, whatever its API: what offload, serving and Test connection need of every provider. */
+export interface BucketDriver extends SignedUrlDriver {
+  /** Small in-memory bodies (connection-test probes) in one request. */
+  writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void>;
+  /**
+   * Whether this store refuses a body that does not match the checksum sent with it, asked of the
+   * store itself (once per driver); null when its answer said neither (asked again next time).
+   */
+  storeVerifiesChecksums(near: string): Promise<boolean | null>;
+}
+
+/** How hard a driver tries and how much it holds: Test connection fails fast, offload persists. */
+export interface DriverTuning {
+  /**
+   * Files up to this size go up in one request; larger ones in parts (S3 multipart: ≥ 5 MiB, grown
+   * when a file would need more than 10,000 parts; memory per upload is partSize × queueSize) or in
+   * resumable chunks (GCS: a multiple of 256 KiB; memory per upload is one chunk).
+   */
+  partSize?: number;
+  /** Parts of one file in flight at once (S3 multipart). */
+  queueSize?: number;
+  maxAttempts?: number;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}

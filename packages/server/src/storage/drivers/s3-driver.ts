@@ -17,12 +17,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
+import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
 import { BufferPools } from './buffer-pool.js';
-import type { ObjectStat, SignedUrlDriver, WriteOptions, WrittenFile } from './driver.js';
+import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 
-export interface S3DriverConfig {
+export interface S3DriverConfig extends DriverTuning {
   /** Undefined: the SDK's AWS endpoint for the region. */
   endpoint: string | undefined;
   region: string;
@@ -32,22 +32,12 @@ export interface S3DriverConfig {
   forcePathStyle: boolean;
   /** Base URL objects are publicly served from; '' when there is none. */
   publicUrl: string;
-  /**
-   * Files up to this size go up in one PUT; larger ones in parts of this size (≥ 5 MiB, grown
-   * when a file would need more than 10,000 parts). Memory per upload is partSize × queueSize.
-   */
-  partSize?: number;
-  /** Parts of one file in flight at once. */
-  queueSize?: number;
-  maxAttempts?: number;
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
 }
 
 const MiB = 1024 * 1024;
 
 /** One driver for every S3-compatible provider; R2, Amazon S3 and Wasabi are presets of it. */
-export class S3Driver implements SignedUrlDriver {
+export class S3Driver implements BucketDriver {
   readonly client: S3Client;
 
   constructor(
@@ -423,44 +413,6 @@ const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mti
 
 const httpStatus = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 const errorName = (error: unknown) => (error instanceof S3ServiceException ? error.name : error instanceof Error ? error.name : String(error));
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-]);
-
-function networkCode(error: unknown): string | undefined {
-  for (let e = error as { code?: string; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.code && NETWORK_CODES.has(e.code)) return e.code;
-    const inner = e.errors?.find((x) => NETWORK_CODES.has((x as { code?: string }).code ?? ''));
-    if (inner) return (inner as { code: string }).code;
-    e = e.cause as typeof e;
-  }
-  return undefined;
-}
-
-function networkReason(error: unknown): string {
-  const code = networkCode(error);
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused: nothing is listening there',
-    ENOTFOUND: 'the host name does not resolve',
-    EAI_AGAIN: 'the host name could not be resolved right now',
-    ETIMEDOUT: 'the connection timed out',
-    ECONNRESET: 'the connection was reset',
-  };
-  if (code) return reasons[code] ?? code;
-  return (error as Error)?.name === 'TimeoutError' ? 'the request timed out' : 'network error';
-}
 
 function classify(error: unknown): StorageErrorCode {
   const name = (error as Error)?.name ?? '';

@@ -1,0 +1,447 @@
+import { IdempotencyStrategy, Storage, type Bucket, type File } from '@google-cloud/storage';
+import { GoogleAuth, JWT, type Credentials } from 'google-auth-library';
+import { createHash, createSign, randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BufferPools } from './buffer-pool.js';
+import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
+import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
+import { assertKey, publicObjectUrl } from './keys.js';
+
+export interface GcsDriverConfig extends DriverTuning {
+  /** The JSON API's base URL: https://storage.googleapis.com, or a private or test endpoint. */
+  endpoint: string;
+  projectId: string;
+  bucket: string;
+  clientEmail: string;
+  privateKey: string;
+  /** Where the key's JWT is exchanged for access tokens (the key file's token_uri). */
+  tokenUri: string;
+  /** Base URL objects are publicly served from; '' when there is none (a private bucket: signed links). */
+  publicUrl: string;
+}
+
+const MiB = 1024 * 1024;
+const SCOPE = 'https://www.googleapis.com/auth/devstorage.read_write';
+/** Resumable chunks must be multiples of 256 KiB. */
+const CHUNK_QUANTUM = 256 * 1024;
+
+/**
+ * Google Cloud Storage on its native JSON API, through the official SDK. Every upload carries the
+ * file's MD5, computed from the bytes on disk before they are sent, in the object resource: GCS
+ * computes its own over what it received and refuses the upload when they differ, so nothing
+ * altered on the way is ever stored, and the SHA-256 reported is of those same bytes. Files up to
+ * one chunk go up in one request from a pooled buffer; larger ones as a resumable upload of
+ * chunk-sized requests (what the SDK holds for a retry is one chunk), which resumes where it was
+ * after a cut connection. No ACL is ever sent: uniform bucket-level access rejects them.
+ */
+export class GcsDriver implements BucketDriver {
+  private readonly bucket: Bucket;
+  private readonly attempts: number;
+
+  constructor(
+    readonly config: GcsDriverConfig,
+    private readonly pools = new BufferPools(),
+  ) {
+    this.attempts = config.maxAttempts ?? 3;
+    const requestTimeout = config.requestTimeoutMs ?? 120_000;
+    const jwt = new TokenUriJwt(config.tokenUri, config.clientEmail, config.privateKey, config.connectionTimeoutMs ?? 5000);
+    const storage = new Storage({
+      apiEndpoint: config.endpoint,
+      // With an apiEndpoint set the SDK sends no credentials unless told to.
+      useAuthWithCustomEndpoint: true,
+      projectId: config.projectId || undefined,
+      // The key's email (for V4 signing) and the client that honours its token_uri.
+      authClient: new GoogleAuth({ credentials: { client_email: config.clientEmail, private_key: config.privateKey }, authClient: jwt, scopes: [SCOPE] }),
+      timeout: requestTimeout,
+      retryOptions: {
+        autoRetry: this.attempts > 1,
+        maxRetries: this.attempts - 1,
+        // Writing the same verified bytes under the same key again is harmless: retry uploads too.
+        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+        totalTimeout: Math.ceil((requestTimeout * this.attempts) / 1000),
+      },
+    });
+    this.bucket = storage.bucket(config.bucket);
+  }
+
+  private where(key: string) {
+    return `${this.config.bucket}/${key}`;
+  }
+
+  private file(key: string): File {
+    return this.bucket.file(key);
+  }
+
+  private get chunkSize() {
+    return Math.max(CHUNK_QUANTUM, Math.ceil((this.config.partSize ?? 8 * MiB) / CHUNK_QUANTUM) * CHUNK_QUANTUM);
+  }
+
+  async writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile> {
+    assertKey(key, 'write');
+    let handle: FileHandle | undefined;
+    try {
+      options.signal?.throwIfAborted();
+      handle = await open(file, 'r');
+      const before = await handle.stat();
+      const written =
+        before.size <= this.chunkSize ? await this.writeSmall(key, handle, before.size, options) : await this.writeResumable(key, handle, before, options);
+      if (changed(before, await handle.stat())) throw new FileChanged();
+      if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
+      await this.readBack(key, written);
+      return { ...written, verification: 'read-back' };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
+      if ((error as NodeJS.ErrnoException).syscall && (code === 'ENOENT' || code === 'EACCES')) {
+        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, {
+          cause: error,
+        });
+      }
+      throw this.wrap(error, 'write', key);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /** One request from a pooled buffer: the file read once, hashed there, and sent with its MD5. */
+  private async writeSmall(key: string, handle: FileHandle, size: number, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
+    const pool = this.pools.of(this.chunkSize);
+    const buffer = pool.take();
+    let body: Buffer;
+    try {
+      body = await readExactly(handle, buffer, size);
+    } catch (error) {
+      pool.give(buffer);
+      throw error;
+    }
+    const md5 = createHash('md5').update(body).digest('base64');
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await this.sendVerified(() => this.upload(key, body, md5, options));
+    // Only after a response: a request that failed may still hold the buffer, which then goes to the garbage collector instead.
+    pool.give(buffer);
+    return { size, sha256 };
+  }
+
+  /**
+   * Reads the file once to hash it (MD5 for GCS to check, SHA-256 for our record), then streams it
+   * as a resumable upload that declares that MD5. Bytes that differ from the hashed ones — altered
+   * in flight, or a file changed in between — make GCS refuse the whole object.
+   */
+  private async writeResumable(key: string, handle: FileHandle, stat: Stats, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
+    const md5 = createHash('md5');
+    const sha256 = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB, signal: options.signal }) as AsyncIterable<Buffer>) {
+      md5.update(chunk);
+      sha256.update(chunk);
+    }
+    const md5Hash = md5.digest('base64');
+    await this.sendVerified(() => this.upload(key, handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB }), md5Hash, options));
+    return { size: stat.size, sha256: sha256.digest('hex') };
+  }
+
+  /** One upload declaring its MD5: a buffer in one request, a stream resumable in chunks (resumed after a cut line). */
+  private async upload(key: string, body: Buffer | Readable, md5Hash: string, options: WriteOptions): Promise<void> {
+    const resumable = !Buffer.isBuffer(body);
+    const stream = this.file(key).createWriteStream({
+      resumable,
+      chunkSize: resumable ? this.chunkSize : undefined,
+      // GCS checks the MD5 declared here; the SDK's own after-the-fact CRC32C comparison would only repeat that, in JavaScript.
+      validation: false,
+      metadata: { contentType: options.contentType, cacheControl: options.cacheControl, md5Hash, metadata: options.metadata },
+    });
+    await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, { signal: options.signal });
+  }
+
+  /**
+   * Sends an upload whose bytes GCS checks. A refusal for not matching the declared MD5 means they
+   * were damaged on the way: it is sent again (the file's bytes are the ones hashed), a few times.
+   */
+  private async sendVerified(send: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!isChecksumRejection(error) || attempt >= CHECKSUM_RESENDS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Whether this store refuses an upload whose bytes do not match its declared MD5, asked of the
+   * store once per driver with a probe that declares another body's MD5. GCS refuses it; a
+   * GCS-compatible store that accepts it verifies nothing, so its uploads are read back instead.
+   */
+  async storeVerifiesChecksums(near: string): Promise<boolean | null> {
+    this.verifiesChecksums ??= this.askStoreToVerify(near).catch(() => null);
+    const answer = await this.verifiesChecksums;
+    if (answer === null) this.verifiesChecksums = undefined;
+    return answer;
+  }
+
+  private verifiesChecksums: Promise<boolean | null> | undefined;
+
+  private async askStoreToVerify(near: string): Promise<boolean | null> {
+    const probe = `${near.slice(0, near.lastIndexOf('/') + 1)}.offload-checksum-check-${randomUUID()}`;
+    const body = Buffer.from('Offload checks that this store verifies upload checksums.\n');
+    const otherMd5 = createHash('md5').update('not this body').digest('base64');
+    try {
+      await this.upload(probe, body, otherMd5, { contentType: 'text/plain', cacheControl: 'no-store' });
+    } catch (error) {
+      return isChecksumRejection(error) ? true : null;
+    }
+    await this.delete(probe).catch(() => undefined);
+    return false;
+  }
+
+  /** Downloads the object and compares size and SHA-256 with what was sent: the evidence where the store checks nothing. */
+  private async readBack(key: string, expected: { size: number; sha256: string }): Promise<void> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of (await this.read(key)) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    const sha256 = hash.digest('hex');
+    if (size !== expected.size || sha256 !== expected.sha256) {
+      throw new StorageError(
+        'CHECKSUM_MISMATCH',
+        'write',
+        this.where(key),
+        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ` +
+          `${expected.sha256.slice(0, 12)}…`,
+      );
+    }
+  }
+
+  async writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void> {
+    assertKey(key, 'write');
+    try {
+      await this.upload(key, body, createHash('md5').update(body).digest('base64'), options);
+    } catch (error) {
+      throw this.wrap(error, 'write', key);
+    }
+  }
+
+  async read(key: string): Promise<Readable> {
+    assertKey(key, 'read');
+    const stream = this.file(key).createReadStream({ validation: false });
+    try {
+      // The SDK reports a missing object (or a denial) on the stream, after the call: wait for the first bytes or the error.
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          stream.off('readable', settle).off('error', settle);
+          if (error) reject(error);
+          else resolve();
+        };
+        stream.once('readable', settle).once('error', settle);
+      });
+    } catch (error) {
+      stream.destroy();
+      throw this.wrap(error, 'read', key);
+    }
+    return stream;
+  }
+
+  async stat(key: string): Promise<ObjectStat | null> {
+    assertKey(key, 'stat');
+    try {
+      const [metadata] = await this.file(key).getMetadata();
+      return {
+        size: Number(metadata.size ?? 0),
+        contentType: metadata.contentType,
+        lastModified: metadata.updated ? new Date(metadata.updated) : undefined,
+        metadata: Object.fromEntries(Object.entries(metadata.metadata ?? {}).map(([k, v]) => [k, String(v)])),
+      };
+    } catch (error) {
+      const wrapped = this.wrap(error, 'stat', key);
+      if (wrapped.code === 'NOT_FOUND') return null;
+      throw wrapped;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  async delete(key: string): Promise<void> {
+    assertKey(key, 'delete');
+    try {
+      await this.file(key).delete();
+    } catch (error) {
+      const wrapped = this.wrap(error, 'delete', key);
+      if (wrapped.code !== 'NOT_FOUND') throw wrapped;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    let pageToken: string | undefined;
+    do {
+      let files: File[];
+      let next: { pageToken?: string } | null;
+      try {
+        [files, next] = await this.bucket.getFiles({ prefix, autoPaginate: false, maxResults: 1000, pageToken });
+      } catch (error) {
+        throw this.wrap(error, 'list', prefix);
+      }
+      for (const file of files) yield { key: file.name, size: Number(file.metadata.size ?? 0) };
+      pageToken = next?.pageToken;
+    } while (pageToken);
+  }
+
+  publicUrl(key: string): string | null {
+    return publicObjectUrl(this.config.publicUrl, key);
+  }
+
+  /** A V4 signed GET link, signed here with the key (no request to Google); optionally served as a download. */
+  async signedUrl(key: string, expiresInSeconds: number, options: { downloadName?: string } = {}): Promise<string> {
+    assertKey(key, 'sign');
+    try {
+      const [url] = await this.file(key).getSignedUrl({
+        version: 'v4',
+        action: 'read',
+        expires: Date.now() + expiresInSeconds * 1000,
+        responseDisposition: options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\\r\n]/g, '_')}"` : undefined,
+      });
+      return url;
+    } catch (error) {
+      throw this.wrap(error, 'sign', key);
+    }
+  }
+
+  /** Turns whatever the SDK, the token exchange or the network threw into a StorageError with a stable code. */
+  wrap(error: unknown, operation: StorageOperation, key: string): StorageError {
+    if (error instanceof StorageError) return error;
+    const code = classify(error);
+    const where = this.where(key);
+    const messages: Record<StorageErrorCode, string> = {
+      INVALID_CREDENTIALS: `Google Cloud refused the service-account key of ${this.config.clientEmail || 'the settings'}: check that the key is current and not deleted (${reasonOf(error)})`,
+      BUCKET_NOT_FOUND: `Bucket "${this.config.bucket}" does not exist at ${this.config.endpoint}`,
+      ACCESS_DENIED: `Permission denied to ${operation} ${where}: the service account lacks that permission on the bucket`,
+      ENDPOINT_UNREACHABLE: `Could not reach ${this.config.endpoint} (${networkReason(error)})`,
+      NOT_FOUND: `No object at ${where}`,
+      INVALID_CONFIGURATION: `The bucket refused the request as invalid: ${reasonOf(error)}`,
+      INVALID_KEY: `Invalid object key ${JSON.stringify(key)}`,
+      CHECKSUM_MISMATCH:
+        `Google Cloud Storage refused ${where} because the bytes it received did not match their MD5, every time it was sent: something ` +
+        `between here and ${this.config.endpoint} alters data`,
+      UNKNOWN: `Could not ${operation} ${where}: ${reasonOf(error)}${statusOf(error) ? ` (HTTP ${statusOf(error)})` : ''}`,
+    };
+    return new StorageError(code, operation, where, messages[code], { cause: error });
+  }
+}
+
+/**
+ * google-auth-library's service-account client, exchanging its signed JWT at the key's own
+ * token_uri: the library's token helper always posts to Google's, which a key for another
+ * endpoint (a private universe, a test server) cannot use. Tokens are cached and refreshed by the
+ * base class; signing URLs stays local (the key is the base class's).
+ */
+class TokenUriJwt extends JWT {
+  constructor(
+    private readonly tokenUri: string,
+    email: string,
+    key: string,
+    private readonly timeoutMs: number,
+  ) {
+    super({ email, key, scopes: [SCOPE] });
+  }
+
+  protected override async refreshTokenNoCache(): Promise<{ res: null; tokens: Credentials }> {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = signJwt({ iss: this.email, scope: SCOPE, aud: this.tokenUri, iat: now, exp: now + 3600 }, this.key ?? '');
+    const res = await fetch(this.tokenUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
+      signal: AbortSignal.timeout(this.timeoutMs * 4),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    if (!res.ok || !body.access_token) throw new TokenRefused(res.status, body.error, body.error_description);
+    const tokens: Credentials = { access_token: body.access_token, token_type: 'Bearer', expiry_date: (now + (body.expires_in ?? 3600)) * 1000 };
+    this.emit('tokens', tokens);
+    return { res: null, tokens };
+  }
+}
+
+/** The token endpoint refused the key's assertion (invalid_grant: a deleted, disabled or wrong key). */
+class TokenRefused extends Error {
+  override readonly name = 'TokenRefused';
+
+  constructor(
+    readonly status: number,
+    readonly error: string | undefined,
+    readonly description: string | undefined,
+  ) {
+    super(`${error ?? `HTTP ${status}`}${description ? `: ${description}` : ''}`);
+  }
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/** An RS256 JWT (RFC 7519) signed with the service account's private key. */
+function signJwt(claims: Record<string, unknown>, privateKey: string): string {
+  const unsigned = `${base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
+  let signature: string;
+  try {
+    signature = createSign('RSA-SHA256').update(unsigned).sign(privateKey, 'base64url');
+  } catch {
+    // The key's private key did not load: the same as a key the token endpoint refuses (and never quoted).
+    throw new TokenRefused(400, 'invalid_grant', 'the private key in the service-account key could not be used to sign');
+  }
+  return `${unsigned}.${signature}`;
+}
+
+/** Reads exactly `length` bytes from the start of the file into the start of `buffer`; a file that got shorter is an error. */
+async function readExactly(handle: FileHandle, buffer: Buffer, length: number): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
+    if (bytesRead === 0) throw new FileChanged();
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+class FileChanged extends Error {}
+const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino;
+
+/** Sends of one body before a checksum refusal fails the upload. */
+const CHECKSUM_RESENDS = 3;
+
+interface GoogleError {
+  code?: number | string;
+  status?: number;
+  response?: { status?: number };
+  errors?: { reason?: string; message?: string }[];
+  message?: string;
+}
+
+const statusOf = (error: unknown): number | undefined => {
+  const e = error as GoogleError | undefined;
+  return typeof e?.code === 'number' ? e.code : (e?.response?.status ?? e?.status);
+};
+
+/** The first line of the error as Google worded it (never a credential: Google's messages name the account, not its key). */
+const reasonOf = (error: unknown) =>
+  String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .slice(0, 300);
+
+/** GCS's answer to an upload whose bytes do not match the MD5 or CRC32C declared with it. */
+const isChecksumRejection = (error: unknown) => statusOf(error) === 400 && /doesn't match calculated|do not match/i.test(String((error as Error)?.message));
+
+function classify(error: unknown): StorageErrorCode {
+  const status = statusOf(error);
+  const message = String((error as Error)?.message ?? '');
+  if (error instanceof TokenRefused) return error.status >= 500 ? 'UNKNOWN' : 'INVALID_CREDENTIALS';
+  if (status === 401) return 'INVALID_CREDENTIALS';
+  if (isChecksumRejection(error)) return 'CHECKSUM_MISMATCH';
+  if (status === 404) return /bucket does not exist/i.test(message) ? 'BUCKET_NOT_FOUND' : 'NOT_FOUND';
+  if (status === 403) return 'ACCESS_DENIED';
+  if (status === 400) return 'INVALID_CONFIGURATION';
+  if (networkCode(error) || (error as Error)?.name === 'TimeoutError' || (error as { code?: unknown })?.code === 'ETIMEDOUT') return 'ENDPOINT_UNREACHABLE';
+  return 'UNKNOWN';
+}
