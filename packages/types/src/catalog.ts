@@ -94,6 +94,8 @@ export interface ProviderSpec<K extends string = string> {
   connection(s: ProviderSettings): BucketConnection;
   /** Test connection's advice when the key may not write to the bucket. */
   writeDeniedAdvice: string;
+  /** Where a public URL for this provider's bucket comes from, for Test connection's advice ("an r2.dev or custom domain"). */
+  publicUrlHint: string;
   /** The fields that are credentials rather than the place: a key rotation changes only these (and a retired location's may be replaced). */
   credentials: readonly string[];
 }

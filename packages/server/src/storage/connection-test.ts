@@ -9,11 +9,11 @@ import type { ProviderState } from './storage-settings.service.js';
 export const READ_BACK_FAILED = 'Upload succeeded but the object could not be read back';
 
 /** Whether the probe is served, byte for byte, at the Public / CDN URL, fetched anonymously. */
-async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: number): Promise<string | null> {
+async function checkPublicUrl(url: string | null, body: Buffer, hint: string, timeoutMs: number): Promise<string | null> {
   if (!url) {
     return (
       'No Public / CDN URL is set: offloaded results will not be publicly viewable from the bucket. Offload will serve them through short-lived ' +
-      'signed links instead; set the URL of your public bucket domain (r2.dev or a custom domain) for direct, cacheable links.'
+      `signed links instead; for direct, cacheable links make the bucket public and set its URL (${hint}).`
     );
   }
   const base = new URL(url).origin;
@@ -21,7 +21,7 @@ async function checkPublicUrl(url: string | null, body: Buffer, timeoutMs: numbe
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
     if (!res.ok)
       return (
-        `The Public / CDN URL did not serve the test object (HTTP ${res.status} from ${base}): make the bucket public (r2.dev or a custom domain) ` +
+        `The Public / CDN URL did not serve the test object (HTTP ${res.status} from ${base}): make the bucket public (${hint}) ` +
         `and check the URL and Key Prefix, or offloaded results will show broken.`
       );
     if (!Buffer.from(await res.arrayBuffer()).equals(body)) {
@@ -107,7 +107,7 @@ export async function testConnection(
     });
   }
 
-  const publicWarning = await checkPublicUrl(driver.publicUrl(key), body, options.publicUrlTimeoutMs ?? 5000);
+  const publicWarning = await checkPublicUrl(driver.publicUrl(key), body, spec.publicUrlHint, options.publicUrlTimeoutMs ?? 5000);
   if (publicWarning) warnings.push(publicWarning);
 
   const deleteError = await deleteProbe();

@@ -33,5 +33,6 @@ export const amazonS3 = defineProvider({
   endpoint: (s) => (s.endpoint as string) || undefined,
   connection: (s) => regionalConnection(s, (s.endpoint as string) || undefined),
   writeDeniedAdvice: S3_WRITE_DENIED,
+  publicUrlHint: 'a bucket policy that lets anyone read, or a CloudFront distribution',
   credentials: S3_CREDENTIALS,
 });

@@ -63,5 +63,6 @@ export const cloudflareR2 = defineProvider({
   // Region is always "auto" on R2 (there is no region field).
   connection: (s) => ({ driver: 's3', endpoint: endpoint(s), region: 'auto', ...s3Credentials(s) }),
   writeDeniedAdvice: 'Give the API token Object Read & Write on the bucket.',
+  publicUrlHint: 'the bucket’s r2.dev domain or a custom domain',
   credentials: S3_CREDENTIALS,
 });

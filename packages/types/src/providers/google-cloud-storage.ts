@@ -113,5 +113,6 @@ export const googleCloudStorage = defineProvider({
     };
   },
   writeDeniedAdvice: 'Grant the service account Storage Object Admin (roles/storage.objectAdmin) on the bucket: it creates, reads and deletes objects.',
+  publicUrlHint: 'https://storage.googleapis.com/<bucket> once allUsers may view its objects, or a CDN',
   credentials: ['serviceAccountKey'],
 });

@@ -34,5 +34,6 @@ export const wasabi = defineProvider({
   endpoint,
   connection: (s) => regionalConnection(s, endpoint(s)),
   writeDeniedAdvice: S3_WRITE_DENIED,
+  publicUrlHint: 'a bucket policy that lets anyone read, or a CDN in front of the bucket',
   credentials: S3_CREDENTIALS,
 });
