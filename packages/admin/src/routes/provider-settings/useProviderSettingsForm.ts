@@ -33,7 +33,8 @@ export function useProviderSettingsForm(provider: ProviderKey, initial: Provider
     endpoint: spec.endpoint(form),
     set(name: string, value: string | boolean) {
       setForm((f) => ({ ...f, [name]: value }));
-      setServerProblems((p) => ({ ...p, [name]: undefined }));
+      // The server's word on this field no longer applies; the rules checked as you type still do.
+      setServerProblems(({ [name]: _answered, ...rest }) => rest);
     },
     /** What the server answered to a save: the stored settings, the form reset to them. */
     savedAs(view: ProviderSettingsFieldsFragment) {
