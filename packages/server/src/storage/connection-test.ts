@@ -75,7 +75,7 @@ export async function testConnection(
 
   if ((await driver.storeVerifiesChecksums(key)) === false) {
     warnings.push(
-      'This store accepted an upload whose bytes did not match their SHA-256 checksum, so it does not verify what it receives: Offload will read every ' +
+      'This store accepted an upload whose bytes did not match the checksum sent with them, so it does not verify what it receives: Offload will read every ' +
         'upload back and compare it before counting it as stored (one extra download per result).',
     );
   }
