@@ -12,6 +12,7 @@ const SCREENS = [
   ['cloudflare-r2', '/app/admin/general/plugins/cloudflare-r2', 'Cloudflare R2 Storage'],
   ['amazon-s3', '/app/admin/general/plugins/amazon-s3', 'Amazon S3 Storage'],
   ['wasabi', '/app/admin/general/plugins/wasabi', 'Wasabi Storage'],
+  ['google-cloud-storage', '/app/admin/general/plugins/google-cloud-storage', 'Google Cloud Storage'],
   ['general-settings', '/app/admin/general/settings', 'General Settings'],
   ['storage-locations', '/app/admin/general/locations', 'Storage locations'],
   ['api-tokens', '/app/admin/api-tokens', 'API tokens'],
@@ -25,7 +26,8 @@ beforeAll(async () => {
   const page = await context.newPage();
   await signIn(page, server.url, TEST_ADMIN);
   // The provider screens exist once their plugins are installed; complete R2 settings make a bucket location.
-  for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI']) await asAdmin(page, `mutation { installPlugin(key: ${key}) { installed } }`);
+  for (const key of ['CLOUDFLARE_R2', 'AMAZON_S3', 'WASABI', 'GOOGLE_CLOUD_STORAGE'])
+    await asAdmin(page, `mutation { installPlugin(key: ${key}) { installed } }`);
   await asAdmin(page, 'mutation($v: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $v) { configured } }', {
     v: { accessKeyId: 'AKEXAMPLE', secretAccessKey: 'example-secret', accountId: '0123456789abcdef0123456789abcdef', bucket: 'media' },
   });

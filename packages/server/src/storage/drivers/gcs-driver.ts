@@ -119,7 +119,7 @@ export class GcsDriver implements BucketDriver {
     }
     const md5 = createHash('md5').update(body).digest('base64');
     const sha256 = createHash('sha256').update(body).digest('hex');
-    await this.sendVerified(() => this.upload(key, body, md5, options));
+    await this.sendVerified(() => this.upload(key, body, md5, options), { oneRequest: true });
     // Only after a response: a request that failed may still hold the buffer, which then goes to the garbage collector instead.
     pool.give(buffer);
     return { size, sha256 };
@@ -138,19 +138,28 @@ export class GcsDriver implements BucketDriver {
       sha256.update(chunk);
     }
     const md5Hash = md5.digest('base64');
-    await this.sendVerified(() => this.upload(key, handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB }), md5Hash, options));
+    await this.sendVerified(() => this.upload(key, handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB }), md5Hash, options), {
+      oneRequest: false,
+    });
     return { size: stat.size, sha256: sha256.digest('hex') };
   }
 
   /** One upload declaring its MD5: a buffer in one request, a stream resumable in chunks (resumed after a cut line). */
   private async upload(key: string, body: Buffer | Readable, md5Hash: string, options: WriteOptions): Promise<void> {
+    const file = this.file(key);
+    const metadata = { contentType: options.contentType, cacheControl: options.cacheControl, md5Hash, metadata: options.metadata };
     const resumable = !Buffer.isBuffer(body);
-    const stream = this.file(key).createWriteStream({
+    // The session is opened by createResumableUpload, which authenticates against any endpoint (the
+    // write stream's own session request sends no credentials unless the host is *.googleapis.com);
+    // the session URI is then the upload's credential, at GCS as anywhere.
+    const [uri] = resumable ? await file.createResumableUpload({ metadata }) : [undefined];
+    const stream = file.createWriteStream({
       resumable,
+      uri,
       chunkSize: resumable ? this.chunkSize : undefined,
       // GCS checks the MD5 declared here; the SDK's own after-the-fact CRC32C comparison would only repeat that, in JavaScript.
       validation: false,
-      metadata: { contentType: options.contentType, cacheControl: options.cacheControl, md5Hash, metadata: options.metadata },
+      metadata,
     });
     await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, { signal: options.signal });
   }
@@ -158,13 +167,23 @@ export class GcsDriver implements BucketDriver {
   /**
    * Sends an upload whose bytes GCS checks. A refusal for not matching the declared MD5 means they
    * were damaged on the way: it is sent again (the file's bytes are the ones hashed), a few times.
+   * A one-request upload is also sent again after a busy or failing store (429, 5xx) or a dropped
+   * connection: the SDK cannot replay its body, but the buffer still holds it. (Resumable uploads
+   * are retried chunk by chunk by the SDK itself.)
    */
-  private async sendVerified(send: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  private async sendVerified(send: () => Promise<void>, options: { oneRequest: boolean }): Promise<void> {
+    let resends = 0;
+    let retries = 0;
+    for (;;) {
       try {
         return await send();
       } catch (error) {
-        if (!isChecksumRejection(error) || attempt >= CHECKSUM_RESENDS) throw error;
+        if (isChecksumRejection(error) && ++resends < CHECKSUM_RESENDS) continue;
+        if (options.oneRequest && isTransient(error) && ++retries < this.attempts) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 4 ** retries, 5000)));
+          continue;
+        }
+        throw error;
       }
     }
   }
@@ -219,7 +238,8 @@ export class GcsDriver implements BucketDriver {
   async writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void> {
     assertKey(key, 'write');
     try {
-      await this.upload(key, body, createHash('md5').update(body).digest('base64'), options);
+      const md5 = createHash('md5').update(body).digest('base64');
+      await this.sendVerified(() => this.upload(key, body, md5, options), { oneRequest: true });
     } catch (error) {
       throw this.wrap(error, 'write', key);
     }
@@ -432,6 +452,13 @@ const reasonOf = (error: unknown) =>
 
 /** GCS's answer to an upload whose bytes do not match the MD5 or CRC32C declared with it. */
 const isChecksumRejection = (error: unknown) => statusOf(error) === 400 && /doesn't match calculated|do not match/i.test(String((error as Error)?.message));
+
+/** A failure worth another try: the store busy or failing (429, 408, 5xx), or the connection dropped. */
+const isTransient = (error: unknown) => {
+  const status = statusOf(error);
+  if ((error as Error)?.name === 'AbortError') return false;
+  return status === 408 || status === 429 || (status !== undefined && status >= 500) || networkCode(error) !== undefined;
+};
 
 function classify(error: unknown): StorageErrorCode {
   const status = statusOf(error);
