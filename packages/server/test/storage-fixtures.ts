@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { TestApp } from './harness.js';
 import { s3TestTarget, type S3TestKey } from './s3.js';
 
@@ -45,3 +46,22 @@ export async function configureProvider(
 }
 
 export const configureR2 = (app: TestApp, values: Record<string, unknown>) => configureProvider(app, 'CLOUDFLARE_R2', values);
+
+/** A service-account key as Google issues it (RSA 2048, PKCS#8), made now: valid to the form, unknown to any token endpoint. */
+export function sampleServiceAccountKey(overrides: Record<string, unknown> = {}) {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return {
+    type: 'service_account',
+    project_id: 'offload-test-123',
+    private_key_id: 'c0ffee',
+    private_key: privateKey,
+    client_email: 'offload@offload-test-123.iam.gserviceaccount.com',
+    client_id: '1234567890',
+    token_uri: 'https://oauth2.googleapis.com/token',
+    ...overrides,
+  };
+}

@@ -1,28 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/harness.js';
-import { configureProvider, SAVE_SETTINGS, SETTINGS_FIELDS, type SettingsView } from '../../../test/storage-fixtures.js';
+import { configureProvider, sampleServiceAccountKey, SAVE_SETTINGS, SETTINGS_FIELDS, type SettingsView } from '../../../test/storage-fixtures.js';
 
-/** A service-account key as Google issues it (RSA 2048, PKCS#8), made now; its private key is the canary. */
-function serviceAccountKey(overrides: Record<string, unknown> = {}) {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return {
-    type: 'service_account',
-    project_id: 'offload-test-123',
-    private_key_id: 'c0ffee',
-    private_key: privateKey,
-    client_email: 'offload@offload-test-123.iam.gserviceaccount.com',
-    client_id: '1234567890',
-    token_uri: 'https://oauth2.googleapis.com/token',
-    ...overrides,
-  };
-}
-
-const KEY = serviceAccountKey();
+const KEY = sampleServiceAccountKey();
 const PEM_BODY = KEY.private_key.split('\n')[5]!;
 
 let app: TestApp;

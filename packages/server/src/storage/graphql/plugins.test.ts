@@ -13,11 +13,12 @@ describe('the plugin marketplace on a Regular License', () => {
   const plugins = async () => (await app.graphql<{ plugins: Plugin[] }>(PLUGINS, {}, await app.adminHeaders())).data!.plugins;
   const byKey = async (key: string) => (await plugins()).find((p) => p.key === key)!;
 
-  it('lists R2, S3 and Wasabi with their pricing, none installed', async () => {
+  it('lists R2, S3, Wasabi and Google Cloud Storage with their pricing, none installed', async () => {
     expect((await plugins()).map((p) => [p.key, p.pricing, p.installed])).toEqual([
       ['cloudflare-r2', 'PAID', false],
       ['amazon-s3', 'PAID', false],
       ['wasabi', 'FREE', false],
+      ['google-cloud-storage', 'PAID', false],
     ]);
   });
 

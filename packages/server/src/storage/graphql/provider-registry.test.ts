@@ -2,7 +2,10 @@ import { graphqlEnumName, PROVIDER_KEYS, PROVIDERS } from '@offload/types';
 import { isEnumType, isInputObjectType, isObjectType, type GraphQLEnumType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/harness.js';
+import { sampleServiceAccountKey } from '../../../test/storage-fixtures.js';
 import { buildGraphqlSchema } from '../../http/graphql-schema.js';
+
+const CANARY = 'a-secret-value-0123456789';
 
 /** The registry in @offload/types is the one list of providers: everything a provider has follows from its entry. */
 describe('the provider registry', () => {
@@ -51,7 +54,9 @@ describe('the provider registry', () => {
       const provider = graphqlEnumName(key);
       await app.graphql(`mutation { installPlugin(key: ${provider}) { installed } }`, {}, admin);
       const secrets = spec.fields.filter((f) => f.kind === 'secret').map((f) => f.name);
-      const values = Object.fromEntries(secrets.map((name) => [name, 'a-secret-value-0123456789']));
+      // Each secret as its provider expects it (a key file for GCS), all carrying the same canary.
+      const secret = (name: string) => (name === 'serviceAccountKey' ? JSON.stringify(sampleServiceAccountKey({ private_key_id: CANARY })) : CANARY);
+      const values = Object.fromEntries(secrets.map((name) => [name, secret(name)]));
       const saved = await app.graphql<{ saveProviderSettings: { values: Record<string, unknown>; storedSecrets: string[]; missingFields: string[] } }>(
         'mutation($p: ProviderKey!, $v: JSONObject!) { saveProviderSettings(provider: $p, values: $v) { values storedSecrets missingFields } }',
         { p: provider, v: values },
@@ -59,7 +64,7 @@ describe('the provider registry', () => {
       );
       expect(Object.keys(saved.data!.saveProviderSettings.values)).toEqual(spec.fields.filter((f) => f.kind !== 'secret').map((f) => f.name));
       expect(saved.data!.saveProviderSettings.storedSecrets).toEqual(secrets);
-      expect(JSON.stringify(saved)).not.toContain('a-secret-value-0123456789');
+      expect(JSON.stringify(saved)).not.toContain(CANARY);
       expect(saved.data!.saveProviderSettings.missingFields).toEqual(spec.missing({ ...saved.data!.saveProviderSettings.values, ...values } as never));
     },
   );
