@@ -176,7 +176,7 @@ async function admin<T>(method: string, path: string, body?: unknown, raw?: { bo
   const response = await fetch(`${gcsEmulatorEndpoint()}/_emulator/${path}`, {
     method,
     headers: raw ? { 'content-type': raw.contentType ?? 'application/octet-stream' } : body === undefined ? {} : { 'content-type': 'application/json' },
-    body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
+    body: raw ? new Blob([new Uint8Array(raw.body)]) : body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`GCS test server admin ${method} ${path}: ${response.status} ${await response.text()}`);
   return (response.status === 204 ? undefined : await response.json()) as T;
