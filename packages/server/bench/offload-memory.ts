@@ -85,7 +85,10 @@ const product = await startProduct({ OFFLOAD_CONCURRENCY: '1' });
 try {
   await useBucket(product, target, prefix);
   s3 = {
-    ...(await measure(product, async (key) => (await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }))).ContentLength)),
+    ...(await measure(
+      product,
+      async (key) => (await independentS3Client(target).send(new HeadObjectCommand({ Bucket: target.bucket, Key: key }))).ContentLength,
+    )),
     partSizeMiB,
     partQueue: Number(process.env.OFFLOAD_PART_QUEUE ?? 2),
   };
