@@ -2,6 +2,8 @@
 # `pnpm bench`: performance measurements, never part of `pnpm test`. Starts the S3 test server
 # when S3_TEST_ENDPOINT is unset; the product runs on DATABASE_URL's PostgreSQL or an embedded
 # one. Each benchmark writes bench/results/<name>.json; BENCHMARKS.md is regenerated from them.
+# scale-admin and finalize-fixed-rate run on 10 million creatives in the database offload_bench_scale,
+# seeded by the first run (~2 min) and kept for the next ones (`dropdb offload_bench_scale` frees ~6 GB).
 # BENCH_ONLY=offload-throughput,listing runs a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +30,6 @@ run listing
 run finalize-load
 run offload-throughput
 run offload-memory
+run scale-admin
+run finalize-fixed-rate
 (cd packages/server && node --import tsx bench/summarize.ts)

@@ -153,13 +153,19 @@ export async function graphql<T>(url: string, query: string, variables: Record<s
   return body.data;
 }
 
+/** A database the caller keeps (the 10 million creatives of the scale benchmarks), with the APP_KEY its settings were sealed with. */
+export interface KeptDatabase {
+  url: string;
+  appKey: string;
+}
+
 /**
  * The product as users run it in production (NODE_ENV=production, the compiled `dist/main.js`), on a fresh
- * database of its own (DATABASE_URL's server, or an embedded PostgreSQL) and its own data directory.
+ * database of its own (DATABASE_URL's server, or an embedded PostgreSQL) — or on `kept`, left in place — and its own data directory.
  */
-export async function startProduct(env: Record<string, string> = {}): Promise<Product> {
+export async function startProduct(env: Record<string, string> = {}, kept?: KeptDatabase): Promise<Product> {
   const postgres = await ensureTestPostgres();
-  const db = await createTestDatabase(postgres.url);
+  const db = kept ? { url: kept.url, drop: async () => {} } : await createTestDatabase(postgres.url);
   mkdirSync(benchDataDir, { recursive: true });
   const dataDir = path.join(benchDataDir, `product-${Date.now()}`);
   mkdirSync(dataDir, { recursive: true });
@@ -178,7 +184,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
       DATA_DIR: dataDir,
       PORT: String(port),
       PUBLIC_URL: url,
-      APP_KEY: `base64:${randomBytes(32).toString('base64')}`,
+      APP_KEY: kept?.appKey ?? `base64:${randomBytes(32).toString('base64')}`,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       LICENSE_TYPE: 'extended',
@@ -188,7 +194,8 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  const deadline = Date.now() + 60_000;
+  // Migrations on a kept database of 10 million rows (a new index, a backfill) take minutes, as they would in production.
+  const deadline = Date.now() + (kept ? 15 * 60_000 : 60_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     const ok = await fetch(`${url}/healthz`).then(
@@ -196,7 +203,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the product did not become healthy in 60 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`the product did not become healthy in time:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 

@@ -19,9 +19,13 @@ const finalize = load('finalize-load');
 const listing = load('listing');
 const memory = load('offload-memory');
 const bundle = load('admin-bundle');
-const machine = [throughput, finalize, listing, memory, bundle].find(Boolean)?.machine ?? 'unknown';
+const scaleAdmin = load('scale-admin');
+const fixedRate = load('finalize-fixed-rate');
+const all = [throughput, finalize, listing, memory, bundle, scaleAdmin, fixedRate];
+const machine = all.find(Boolean)?.machine ?? 'unknown';
+const millions = (n: number) => `${n / 1e6} M`;
 lines.push(
-  `Latest run: ${[throughput, finalize, listing, memory, bundle]
+  `Latest run: ${all
     .filter(Boolean)
     .map((r) => r.date.slice(0, 16).replace('T', ' '))
     .sort()
@@ -63,6 +67,16 @@ if (memory)
       `${met(memory.targets?.growthAtMost100MB)} |`,
   );
 if (bundle) lines.push(`| Admin first screen, JS gzip | ${bundle.firstScreenJsGzipKB} kB | ≤ 250 kB | ${met(bundle.targets.under250KB)} |`);
+if (scaleAdmin)
+  lines.push(
+    `| Every admin call at ${millions(scaleAdmin.creatives)} creatives (${scaleAdmin.calls.length} calls), slowest median | ${scaleAdmin.slowest.medianMs} ms ` +
+      `(${scaleAdmin.slowest.name}) | < 100 ms | ${met(scaleAdmin.targets.everyCallUnder100Ms)} |`,
+  );
+if (fixedRate)
+  lines.push(
+    `| Finalize p99 at ${fixedRate.ratePerSecond} req/s (open loop), ${millions(fixedRate.creatives)} creatives | ${fixedRate.p99Ms} ms (p50 ${fixedRate.p50Ms}, ` +
+      `max ${fixedRate.maxMs}) | < 25 ms | ${met(fixedRate.targets.p99Under25Ms)} |`,
+  );
 
 if (throughput) {
   lines.push(
@@ -93,6 +107,34 @@ if (finalize) {
   ] as const) {
     lines.push(`| ${label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuMsPerRequest} | ${r.errors} |`);
   }
+}
+if (scaleAdmin) {
+  const media = scaleAdmin.calls.filter((c: any) => c.name.startsWith('Media'));
+  const slowestMedia = media.reduce((a: any, b: any) => (b.medianMs > a.medianMs ? b : a));
+  lines.push('', `### Admin calls with ${millions(scaleAdmin.creatives)} creatives (median of ${scaleAdmin.rounds} calls each, after a warm-up call)`, '');
+  lines.push('| Call | median ms | slowest ms |', '|---|---|---|');
+  for (const c of scaleAdmin.calls.filter((c: any) => !c.name.startsWith('Media'))) lines.push(`| ${c.name} | ${c.medianMs} | ${c.maxMs} |`);
+  lines.push(
+    `| Media, ${media.length} calls: first page of ${scaleAdmin.page} + count for every location × status × studio filter, and the next page where there is one ` +
+      `| ${scaleAdmin.media.medianOfMediansMs} (median of medians) | ${Math.max(...media.map((c: any) => c.maxMs))} |`,
+  );
+  lines.push(`| Slowest media call: ${slowestMedia.name} | ${slowestMedia.medianMs} | ${slowestMedia.maxMs} |`);
+}
+if (fixedRate) {
+  lines.push(
+    '',
+    `### Finalize at a fixed rate (${fixedRate.ratePerSecond} req/s open loop, ${fixedRate.secondsPerRound} s rounds, ${millions(fixedRate.creatives)} creatives present)`,
+    '',
+  );
+  lines.push(
+    '| Round | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | CPU-ms/request (server + PostgreSQL) | other processes on the cores | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  fixedRate.runs.forEach((r: any, i: number) =>
+    lines.push(
+      `| ${i + 1} | ${r.achievedPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.p999Ms} | ${r.maxMs} | ${r.cpuMsPerRequest} | ${r.otherLoadPercent} % | ${r.errors} |`,
+    ),
+  );
 }
 
 const file = path.join(repoRoot, 'BENCHMARKS.md');

@@ -35,10 +35,16 @@ export interface QueueCounts {
   failed: number;
 }
 
+/** Where a page starts: after this creative, newest first. `createdAt` keeps PostgreSQL's microseconds (a JS Date would drop them). */
+export interface PagePosition {
+  createdAt: string;
+  id: string;
+}
+
 export interface Page {
   first: number;
   /** Newest first: creatives created before this one (and, at the same time, with a smaller id). */
-  before?: { createdAt: Date; id: string } | null;
+  before?: PagePosition | null;
 }
 
 /** A creative claimed for upload. */
@@ -114,13 +120,30 @@ export class FinalizeBatcher {
   }
 }
 
-function whereOf(filter: CreativeFilter): Record<string, unknown> {
-  const where: Record<string, unknown> = {};
-  if (filter.locationIds) where.locationId = { $in: filter.locationIds };
-  if (filter.status) where.offloadStatus = filter.status;
-  if (filter.studio) where.studio = filter.studio;
-  return where;
+/** The filter as SQL over anything with location_id, offload_status and studio (a creative, a group of the tally); null when it matches nothing. */
+function filterSql(filter: CreativeFilter): { sql: string; params: unknown[] } | null {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter.locationIds) {
+    if (!filter.locationIds.length) return null;
+    clauses.push(`location_id in (${filter.locationIds.map(() => '?').join(', ')})`);
+    params.push(...filter.locationIds);
+  }
+  if (filter.status) {
+    clauses.push('offload_status = ?');
+    params.push(filter.status);
+  }
+  if (filter.studio) {
+    clauses.push('studio = ?');
+    params.push(filter.studio);
+  }
+  return { sql: clauses.join(' and ') || 'true', params };
 }
+
+const isFiltered = (filter: CreativeFilter) => Boolean(filter.locationIds || filter.status || filter.studio);
+
+/** A creative's place in the newest-first order, to the microsecond, as the next page's cursor needs it. */
+const POSITION_SQL = `to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position_at`;
 
 export class CreativeRepository {
   constructor(
@@ -142,25 +165,73 @@ export class CreativeRepository {
     return this.em.findOne(Creative, { path });
   }
 
-  /** A page, newest first; one row more than asked, so the caller knows whether another page follows. */
-  page(filter: CreativeFilter, page: Page): Promise<Creative[]> {
-    const where = whereOf(filter);
-    if (page.before) where.$or = [{ createdAt: { $lt: page.before.createdAt } }, { createdAt: page.before.createdAt, id: { $lt: page.before.id } }];
-    return this.em.find(Creative, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.first + 1 });
+  /**
+   * A page, newest first, with each creative's position; one row more than asked, so the caller
+   * knows whether another page follows. Unfiltered, it is one range of the (created_at, id) index.
+   * Filtered, it merges the newest rows of each (location, status, studio) group the filter matches
+   * and the tally says is not empty — each group one range of its index, in page order — so it
+   * costs the same whether the filter's rows are recent, months old or absent (scanning the whole
+   * table in date order for them took seconds at 10 million).
+   */
+  async page(filter: CreativeFilter, page: Page): Promise<{ creative: Creative; position: PagePosition }[]> {
+    const where = filterSql(filter);
+    if (!where) return [];
+    const limit = page.first + 1;
+    const after = page.before ? 'and (c.created_at, c.id) < (?::timestamptz, ?::uuid)' : '';
+    const afterParams = page.before ? [page.before.createdAt, page.before.id] : [];
+    const rows = (await (isFiltered(filter)
+      ? this.db.execute(
+          `select c.*, ${POSITION_SQL}
+           from (select location_id, offload_status, studio from creative_tally_now where ${where.sql} and results > 0) g
+           cross join lateral (
+             select * from creative c where c.location_id = g.location_id and c.offload_status = g.offload_status and c.studio = g.studio ${after}
+             order by c.created_at desc, c.id desc limit ?
+           ) c
+           order by c.created_at desc, c.id desc limit ?`,
+          [...where.params, ...afterParams, limit, limit],
+        )
+      : this.db.execute(`select c.*, ${POSITION_SQL} from creative c where true ${after} order by c.created_at desc, c.id desc limit ?`, [
+          ...afterParams,
+          limit,
+        ]))) as ({ position_at: string } & Record<string, unknown>)[];
+    return rows.map(({ position_at, ...row }) => {
+      const creative = this.em.map(Creative, row);
+      return { creative, position: { createdAt: position_at, id: creative.id } };
+    });
   }
 
-  count(filter: CreativeFilter): Promise<number> {
-    return this.em.count(Creative, whereOf(filter));
+  /** How many creatives match, exactly: a sum over the tally's groups, whatever the table holds. */
+  async count(filter: CreativeFilter): Promise<number> {
+    const where = filterSql(filter);
+    if (!where) return 0;
+    const [row] = (await this.db.execute(`select coalesce(sum(results), 0)::bigint as n from creative_tally_now where ${where.sql}`, where.params)) as {
+      n: string;
+    }[];
+    return Number(row!.n);
   }
 
-  /** Creatives waiting for, in the middle of, or failed at an upload: each count from its own partial index (milliseconds at 10 million). */
+  /** Creatives waiting for, in the middle of, or failed at an upload, from the tally. */
   async queueCounts(): Promise<QueueCounts> {
     const [row] = (await this.db.execute(
-      `select (select count(*) from creative where offload_status = 'QUEUED')::int as queued,
-              (select count(*) from creative where offload_status = 'UPLOADING')::int as uploading,
-              (select count(*) from creative where offload_status = 'FAILED')::int as failed`,
+      `select coalesce(sum(results) filter (where offload_status = 'QUEUED'), 0)::int as queued,
+              coalesce(sum(results) filter (where offload_status = 'UPLOADING'), 0)::int as uploading,
+              coalesce(sum(results) filter (where offload_status = 'FAILED'), 0)::int as failed
+       from creative_tally_now where offload_status in ('QUEUED', 'UPLOADING', 'FAILED')`,
     )) as QueueCounts[];
     return row!;
+  }
+
+  /** Folds the pending changes into the tally, in one statement (any process may; each change moves once); returns how many. */
+  async foldTally(): Promise<number> {
+    const [row] = (await this.db.execute(
+      `with moved as (delete from creative_tally_change returning *),
+         totals as (select location_id, offload_status, studio, sum(results) as results, sum(bytes) as bytes, count(*) as changes from moved group by 1, 2, 3),
+         folded as (insert into creative_tally as t (location_id, offload_status, studio, results, bytes)
+                    select location_id, offload_status, studio, results, bytes from totals
+                    on conflict (location_id, offload_status, studio) do update set results = t.results + excluded.results, bytes = t.bytes + excluded.bytes)
+       select coalesce(sum(changes), 0)::int as changes from totals`,
+    )) as { changes: number }[];
+    return Number(row?.changes ?? 0);
   }
 
   /** The most recent FAILED offloads, newest first. */

@@ -12,7 +12,7 @@ import type { StorageSettingsService } from '../storage/storage-settings.service
 import type { StorageLocation, StorageLocations } from '../storage/storage-locations.service.js';
 import { isUuid } from '../util/uuid.js';
 import type { Creative, OffloadStatus, Studio } from './creative.entity.js';
-import type { CreativeRepository, CreativeFilter as RepositoryFilter } from './creative.repository.js';
+import type { CreativeRepository, PagePosition, CreativeFilter as RepositoryFilter } from './creative.repository.js';
 
 export interface FinalizeInput {
   path: string;
@@ -35,11 +35,14 @@ export const MAX_PAGE = 500;
 const MAX_METADATA_BYTES = 16 * 1024;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_-]+=("[^"]*"|[a-z0-9._-]+))*$/i;
 
-export const encodeCursor = (c: Creative) => Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw new InvalidInputError('after: not a cursor from this API', 'after');
+/** A creative's position as an opaque cursor. Microseconds count: the creatives of one finalize batch share a timestamp to the millisecond. */
+const encodeCursor = (p: PagePosition) => Buffer.from(`${p.createdAt}|${p.id}`).toString('base64url');
+/** Cursors of earlier versions carry milliseconds only; they still decode. */
+const CURSOR_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,6}Z$/;
+function decodeCursor(cursor: string): PagePosition {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!createdAt || !CURSOR_TIME.test(createdAt) || Number.isNaN(new Date(createdAt).getTime()) || !id || !isUuid(id))
+    throw new InvalidInputError('after: not a cursor from this API', 'after');
   return { createdAt, id };
 }
 
@@ -131,14 +134,14 @@ export class CreativeService {
     return isUuid(id) ? this.repository.findById(id) : Promise.resolve(null);
   }
 
-  async list(filter: CreativeFilter): Promise<{ nodes: Creative[]; hasNextPage: boolean; endCursor: string | null }> {
+  async list(filter: CreativeFilter): Promise<{ edges: { node: Creative; cursor: string }[]; hasNextPage: boolean; endCursor: string | null }> {
     if (!Number.isInteger(filter.first) || filter.first < 1 || filter.first > MAX_PAGE)
       throw new InvalidInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
     const before = filter.after ? decodeCursor(filter.after) : null;
     // The locations load with the page, so each creative's URL and location then resolve without a promise.
     const [rows] = await Promise.all([this.where(filter).then((where) => this.repository.page(where, { first: filter.first, before })), this.locations.list()]);
-    const nodes = rows.slice(0, filter.first);
-    return { nodes, hasNextPage: rows.length > filter.first, endCursor: nodes.length ? encodeCursor(nodes.at(-1)!) : null };
+    const edges = rows.slice(0, filter.first).map((r) => ({ node: r.creative, cursor: encodeCursor(r.position) }));
+    return { edges, hasNextPage: rows.length > filter.first, endCursor: edges.at(-1)?.cursor ?? null };
   }
 
   async count(filter: Omit<CreativeFilter, 'first' | 'after'>): Promise<number> {

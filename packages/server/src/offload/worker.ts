@@ -1,10 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
+import type { Scope } from '../app/composition.js';
 import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
 import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
+
+/**
+ * Keeps the per-location usage and the per-group tally cheap to read: folds the changes appended
+ * since the last fold (any process may fold; each change moves once).
+ */
+export async function foldCounts(scope: Pick<Scope, 'locations' | 'creativeRepository'>): Promise<void> {
+  await scope.locations.foldUsage();
+  await scope.creativeRepository.foldTally();
+}
 
 export interface OffloadWorker {
   stop(): Promise<void>;
@@ -64,8 +74,7 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
-    // Keeps the per-location counts cheap to read (any process may fold; the changes move once).
-    await deps.scope().locations.foldUsage();
+    await foldCounts(deps.scope());
   };
   const safeTick = () => tick().catch((error) => logger.warn({ err: error }, 'offload worker heartbeat failed'));
   await safeTick();

@@ -6,7 +6,6 @@ import type { Context } from '../../graphql/context.js';
 import type { StorageKey } from '@offload/types';
 import { OffloadStatusEnum, StorageKeyEnum, StudioEnum } from '../../graphql/enums.js';
 import { Creative, type OffloadStatus, type Studio } from '../creative.entity.js';
-import { encodeCursor } from '../creative.service.js';
 import { CreativeConnection, FinalizeCreativeInput } from './creative.types.js';
 
 @Resolver(() => Creative)
@@ -43,8 +42,8 @@ export class CreativeResolver {
   ): Promise<CreativeConnection> {
     const page = await ctx.creatives.list({ first, after, location, locationId: locationId ? locationIdOf(locationId, 'locationId') : null, status, studio });
     return {
-      nodes: page.nodes,
-      edges: page.nodes.map((node) => ({ node, cursor: encodeCursor(node) })),
+      nodes: page.edges.map((e) => e.node),
+      edges: page.edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }

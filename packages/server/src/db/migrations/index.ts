@@ -7,6 +7,7 @@ import { Migration20261125050000_cache_notifications } from './Migration20261125
 import { Migration20261126000000_storage_locations } from './Migration20261126000000_storage_locations.js';
 import { Migration20261126010000_rate_limits } from './Migration20261126010000_rate_limits.js';
 import { Migration20261126020000_overview_indexes } from './Migration20261126020000_overview_indexes.js';
+import { Migration20261126100000_creative_tally } from './Migration20261126100000_creative_tally.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261126000000_storage_locations', class: Migration20261126000000_storage_locations },
   { name: 'Migration20261126010000_rate_limits', class: Migration20261126010000_rate_limits },
   { name: 'Migration20261126020000_overview_indexes', class: Migration20261126020000_overview_indexes },
+  { name: 'Migration20261126100000_creative_tally', class: Migration20261126100000_creative_tally },
 ];
