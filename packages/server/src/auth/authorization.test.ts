@@ -48,6 +48,14 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Query.creativeCount': { scopes: ['CREATIVES_READ'] },
   'Mutation.deleteCreative': { scopes: ['CREATIVES_WRITE'] },
   'Mutation.retryOffload': 'admin',
+  'Query.planMoveResults': 'admin',
+  'Mutation.moveResults': 'admin',
+  'Query.bulkJobs': 'admin',
+  'Query.bulkJob': 'admin',
+  'Mutation.pauseBulkJob': 'admin',
+  'Mutation.resumeBulkJob': 'admin',
+  'Mutation.cancelBulkJob': 'admin',
+  'Mutation.retryBulkJobFailures': 'admin',
 };
 
 const CALLERS = ['anonymous', 'token:CREATIVES_READ', 'token:CREATIVES_WRITE', 'admin'] as const;

@@ -32,7 +32,15 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
-export type RefusalCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'TOO_MANY_REQUESTS' | 'PLUGIN_NOT_INSTALLED' | 'PURCHASE_REQUIRED' | 'LOCATION_IN_USE';
+export type RefusalCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'TOO_MANY_REQUESTS'
+  | 'PLUGIN_NOT_INSTALLED'
+  | 'PURCHASE_REQUIRED'
+  | 'LOCATION_IN_USE'
+  | 'BULK_JOB_STATE'
+  | 'NOTHING_TO_RETRY';
 
 /** A well-formed request that is refused: who is asking, how often, or what must happen first. */
 export class RefusedError extends Error {

@@ -10,6 +10,7 @@ import {
   STORAGE_KEYS,
   STUDIOS,
 } from '@offload/types';
+import { BULK_JOB_STATES } from '../bulk/bulk-job.repository.js';
 
 /**
  * Every GraphQL enum, built from the one list that defines its values (in @offload/types or the
@@ -42,3 +43,8 @@ export const OffloadStatusEnum = graphqlEnum(OFFLOAD_STATUSES, 'OffloadStatus', 
   OFFLOADED: 'Verified in its bucket and served from there.',
   FAILED: 'Every attempt failed; serving from this server. See lastError; retryOffload re-queues it.',
 });
+export const BulkJobStateEnum = graphqlEnum(
+  BULK_JOB_STATES,
+  'BulkJobState',
+  'RUNNING until every result is done (COMPLETED), or PAUSED / CANCELED by an admin.',
+);

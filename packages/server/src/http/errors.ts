@@ -9,6 +9,8 @@ const REFUSAL_STATUS: Record<RefusedError['code'], number> = {
   PLUGIN_NOT_INSTALLED: 409,
   PURCHASE_REQUIRED: 402,
   LOCATION_IN_USE: 409,
+  BULK_JOB_STATE: 409,
+  NOTHING_TO_RETRY: 409,
 };
 
 /**

@@ -20,6 +20,8 @@ export const PUBLIC_CODES = new Set([
   'PLUGIN_NOT_INSTALLED',
   'PURCHASE_REQUIRED',
   'LOCATION_IN_USE',
+  'BULK_JOB_STATE',
+  'NOTHING_TO_RETRY',
 ]);
 
 /** The extensions a domain or storage error shows a client; null for any other error. */

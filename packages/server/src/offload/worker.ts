@@ -5,6 +5,8 @@ import type { Scope } from '../app/composition.js';
 import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
 import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
+import { removeLeftSources, runBulkBatch } from '../bulk/bulk.task.js';
+import { BULK_TASK, bulkJobIdOf } from '../bulk/bulk-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 
 /**
@@ -59,6 +61,14 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
         // Aborted by graphile-worker when a shutdown outlasts its grace period.
         await offloadCreative(deps, creativeId, helpers.abortSignal);
       },
+      [BULK_TASK]: async (payload, helpers) => {
+        const jobId = bulkJobIdOf(payload);
+        if (!jobId) {
+          logger.error({ payload }, 'bulk job batch without a valid job id: dropped');
+          return;
+        }
+        await runBulkBatch(deps, jobId, helpers.abortSignal);
+      },
     },
   });
 
@@ -74,6 +84,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
+    const sources = await removeLeftSources(deps);
+    if (sources) logger.info({ removed: sources }, 'deleted source objects a crash left behind after their move was recorded');
     await foldCounts(deps.scope());
   };
   const safeTick = () => tick().catch((error) => logger.warn({ err: error }, 'offload worker heartbeat failed'));

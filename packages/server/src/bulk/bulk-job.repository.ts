@@ -1,0 +1,330 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export const BULK_JOB_KINDS = ['MOVE'] as const;
+export type BulkJobKind = (typeof BULK_JOB_KINDS)[number];
+export const BULK_JOB_STATES = ['RUNNING', 'PAUSED', 'CANCELED', 'COMPLETED'] as const;
+export type BulkJobState = (typeof BULK_JOB_STATES)[number];
+
+/** Which results a job takes: every given condition holds. */
+export interface BulkFilter {
+  studio?: 'IMAGE' | 'VIDEO';
+  /** Results whose path starts with this folder (`images/gemini/`). */
+  pathPrefix?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface BulkJobRow {
+  id: string;
+  kind: BulkJobKind;
+  state: BulkJobState;
+  filter: BulkFilter;
+  sourceLocationId: number;
+  targetLocationId: number;
+  deleteSource: boolean;
+  plannedItems: number;
+  plannedBytes: number;
+  cursor: string | null;
+  doneItems: number;
+  doneBytes: number;
+  skippedItems: number;
+  failedItems: number;
+  lastError: string | null;
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** One result a move takes, as it is now. */
+export interface MoveItem {
+  id: string;
+  path: string;
+  contentType: string;
+  size: number;
+  sha256: string | null;
+  locationId: number;
+  objectKey: string | null;
+  localCopy: boolean;
+}
+
+const ITEM_COLUMNS = 'c.id, c.path, c.content_type, c.size, c.sha256, c.location_id, c.object_key, c.local_copy';
+
+interface RawItem {
+  id: string;
+  path: string;
+  content_type: string;
+  size: string;
+  sha256: string | null;
+  location_id: number;
+  object_key: string | null;
+  local_copy: boolean;
+}
+
+const itemRow = (r: RawItem): MoveItem => ({
+  id: r.id,
+  path: r.path,
+  contentType: r.content_type,
+  size: Number(r.size),
+  sha256: r.sha256,
+  locationId: Number(r.location_id),
+  objectKey: r.object_key,
+  localCopy: r.local_copy,
+});
+
+interface Raw {
+  id: string;
+  kind: BulkJobKind;
+  state: BulkJobState;
+  filter: BulkFilter;
+  source_location_id: number;
+  target_location_id: number;
+  delete_source: boolean;
+  planned_items: string;
+  planned_bytes: string;
+  cursor: string | null;
+  done_items: string;
+  done_bytes: string;
+  skipped_items: string;
+  failed_items: string;
+  last_error: string | null;
+  created_by: string;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+const jobRow = (r: Raw): BulkJobRow => ({
+  id: String(r.id),
+  kind: r.kind,
+  state: r.state,
+  filter: r.filter,
+  sourceLocationId: Number(r.source_location_id),
+  targetLocationId: Number(r.target_location_id),
+  deleteSource: r.delete_source,
+  plannedItems: Number(r.planned_items),
+  plannedBytes: Number(r.planned_bytes),
+  cursor: r.cursor,
+  doneItems: Number(r.done_items),
+  doneBytes: Number(r.done_bytes),
+  skippedItems: Number(r.skipped_items),
+  failedItems: Number(r.failed_items),
+  lastError: r.last_error,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+  startedAt: r.started_at && new Date(r.started_at),
+  finishedAt: r.finished_at && new Date(r.finished_at),
+  updatedAt: new Date(r.updated_at),
+});
+
+/** Results a move may take: at rest (not waiting for or in an offload) and not held by another worker. */
+const AT_REST = `c.offload_status in ('LOCAL', 'OFFLOADED') and (c.lease_token is null or c.lease_expires_at < now())`;
+
+/** The filter as SQL over creative `c`, with its parameters. */
+function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown[]] {
+  const clauses: [string, unknown][] = [['c.location_id = ?', sourceLocationId]];
+  if (filter.studio) clauses.push(['c.studio = ?', filter.studio]);
+  // A folder: `images/gemini` takes images/gemini/… and not images/gemini2/….
+  if (filter.pathPrefix) clauses.push([`c.path like ? escape '\\'`, `${filter.pathPrefix.replace(/[\\%_]/g, '\\$&')}/%`]);
+  if (filter.createdAfter) clauses.push(['c.created_at >= ?', filter.createdAfter]);
+  if (filter.createdBefore) clauses.push(['c.created_at < ?', filter.createdBefore]);
+  return [clauses.map(([sql]) => sql).join(' and '), clauses.map(([, param]) => param)];
+}
+
+/** Bulk jobs, their failures, and the source objects moves left to delete. Works inside the caller's transaction (`em.execute`). */
+export class BulkJobRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** How many results (and bytes) a job over this filter would take now. */
+  async plan(sourceLocationId: number, filter: BulkFilter): Promise<{ items: number; bytes: number }> {
+    const [where, params] = whereOf(sourceLocationId, filter);
+    const [row] = (await this.em.execute(
+      `select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${where} and c.offload_status in ('LOCAL', 'OFFLOADED')`,
+      params,
+    )) as { items: string; bytes: string }[];
+    return { items: Number(row?.items ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  async insert(
+    job: Pick<BulkJobRow, 'kind' | 'filter' | 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'plannedItems' | 'plannedBytes' | 'createdBy'>,
+  ): Promise<BulkJobRow> {
+    const [row] = (await this.em.execute(
+      `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, planned_items, planned_bytes, created_by, started_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning *`,
+      [job.kind, JSON.stringify(job.filter), job.sourceLocationId, job.targetLocationId, job.deleteSource, job.plannedItems, job.plannedBytes, job.createdBy],
+    )) as Raw[];
+    return jobRow(row!);
+  }
+
+  async get(id: string): Promise<BulkJobRow | null> {
+    const [row] = (await this.em.execute(`select * from bulk_job where id = ?`, [id])) as Raw[];
+    return row ? jobRow(row) : null;
+  }
+
+  /** Newest first; running and paused jobs always, then the latest finished ones. */
+  async list(limit: number): Promise<BulkJobRow[]> {
+    return ((await this.em.execute(`select * from bulk_job order by (state in ('RUNNING', 'PAUSED')) desc, id desc limit ?`, [limit])) as Raw[]).map(jobRow);
+  }
+
+  /** Moves the job from one of `from` to `to`; null when it was in none of them. */
+  async transition(id: string, from: BulkJobState[], to: BulkJobState): Promise<BulkJobRow | null> {
+    const finished = to === 'CANCELED' || to === 'COMPLETED';
+    const [row] = (await this.em.execute(
+      `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'}
+       where id = ? and state in (${from.map(() => '?').join(', ')}) returning *`,
+      [to, id, ...from],
+    )) as Raw[];
+    return row ? jobRow(row) : null;
+  }
+
+  /** The next results after the job's cursor, in id order. */
+  async nextItems(job: BulkJobRow, limit: number): Promise<MoveItem[]> {
+    const [where, params] = whereOf(job.sourceLocationId, job.filter);
+    const rows = (await this.em.execute(
+      `select ${ITEM_COLUMNS} from creative c
+       where ${where} and c.offload_status in ('LOCAL', 'OFFLOADED') ${job.cursor ? 'and c.id > ?' : ''} order by c.id limit ?`,
+      [...params, ...(job.cursor ? [job.cursor] : []), limit],
+    )) as RawItem[];
+    return rows.map(itemRow);
+  }
+
+  /** Results of the job whose failure the admin asked to retry, as they are now; taken off the failure list (and count). */
+  async takeRetries(job: BulkJobRow, limit: number): Promise<MoveItem[]> {
+    return this.em.transactional(async (tx) => {
+      const taken = (await tx.execute(
+        `delete from bulk_job_failure where job_id = ? and creative_id in (select creative_id from bulk_job_failure where job_id = ? and retry limit ?)
+         returning creative_id`,
+        [job.id, job.id, limit],
+      )) as { creative_id: string }[];
+      if (!taken.length) return [];
+      await tx.execute(`update bulk_job set failed_items = failed_items - ? where id = ?`, [taken.length, job.id]);
+      const ids = taken.map((t) => t.creative_id);
+      const rows = (await tx.execute(
+        `select ${ITEM_COLUMNS} from creative c where c.id in (${ids.map(() => '?').join(', ')}) and c.location_id = ? order by c.id`,
+        [...ids, job.sourceLocationId],
+      )) as RawItem[];
+      return rows.map(itemRow);
+    });
+  }
+
+  /** Marks every failure of the job for another try. */
+  async markRetries(jobId: string): Promise<number> {
+    return (await this.em.execute(`update bulk_job_failure set retry = true where job_id = ? returning 1`, [jobId])).length;
+  }
+
+  /**
+   * Leases one result for a move, if it is still at rest where the job found it: 'busy' when
+   * another worker holds it (an offload, or a move whose worker died: its lease runs out), 'gone'
+   * when it was deleted or is no longer in the source.
+   */
+  async claim(item: MoveItem, token: string, leaseSeconds: number): Promise<'claimed' | 'busy' | 'gone'> {
+    const claimed = await this.em.execute(
+      `update creative c set lease_token = ?, lease_expires_at = now() + (? * interval '1 second')
+       where c.id = ? and c.location_id = ? and ${AT_REST} returning c.id`,
+      [token, leaseSeconds, item.id, item.locationId],
+    );
+    if (claimed.length) return 'claimed';
+    const [row] = (await this.em.execute(`select location_id, offload_status from creative where id = ?`, [item.id])) as {
+      location_id: number;
+      offload_status: string;
+    }[];
+    return row && Number(row.location_id) === item.locationId ? 'busy' : 'gone';
+  }
+
+  async renew(id: string, token: string, leaseSeconds: number): Promise<void> {
+    await this.em.execute(`update creative set lease_expires_at = now() + (? * interval '1 second') where id = ? and lease_token = ?`, [
+      leaseSeconds,
+      id,
+      token,
+    ]);
+  }
+
+  async release(id: string, token: string): Promise<void> {
+    await this.em.execute(`update creative set lease_token = null, lease_expires_at = null where id = ? and lease_token = ?`, [id, token]);
+  }
+
+  /**
+   * Points the result at its verified copy, while the lease holds, and in the same statement
+   * records the source object (or, for a local source, the local file) to delete afterwards.
+   * False when the lease was lost or the result is gone: the copy is then the caller's to remove.
+   */
+  async switchTo(
+    item: MoveItem,
+    token: string,
+    target: { locationId: number; objectKey: string | null; sha256: string; local: boolean },
+    deleteSource: boolean,
+  ): Promise<boolean> {
+    return this.em.transactional(async (tx) => {
+      const status = target.local ? 'LOCAL' : 'OFFLOADED';
+      // A local copy stays a local copy unless the move was asked to delete its source.
+      const localCopy = target.local || (item.localCopy && !(deleteSource && item.locationId === 1));
+      const updated = await tx.execute(
+        `update creative set location_id = ?, object_key = ?, sha256 = ?, offload_status = ?, local_copy = ?,
+           local_delete_pending = ?, offloaded_at = ${target.local ? 'offloaded_at' : 'coalesce(offloaded_at, now())'},
+           lease_token = null, lease_expires_at = null, updated_at = now()
+         where id = ? and lease_token = ? returning id`,
+        [target.locationId, target.objectKey, target.sha256, status, localCopy, !target.local && item.localCopy && deleteSource, item.id, token],
+      );
+      if (!updated.length) return false;
+      if (deleteSource && item.locationId !== 1 && item.objectKey) {
+        await tx.execute(`insert into bulk_pending_delete (location_id, object_key) values (?, ?)`, [item.locationId, item.objectKey]);
+      }
+      return true;
+    });
+  }
+
+  /** Records one result's outcome and moves the cursor past it. */
+  async progress(
+    jobId: string,
+    itemId: string,
+    outcome: { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string },
+  ): Promise<void> {
+    await this.em.transactional(async (tx) => {
+      const counter = outcome.kind === 'done' ? 'done_items' : outcome.kind === 'skipped' ? 'skipped_items' : 'failed_items';
+      await tx.execute(
+        `update bulk_job set cursor = greatest(cursor, ?::uuid), ${counter} = ${counter} + 1, done_bytes = done_bytes + ?,
+           last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
+        [itemId, outcome.kind === 'done' ? outcome.bytes : 0, outcome.kind === 'failed' ? outcome.error : null, jobId],
+      );
+      if (outcome.kind === 'failed') {
+        await tx.execute(
+          `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
+           on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now()`,
+          [jobId, itemId, outcome.error],
+        );
+      } else {
+        await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ?`, [jobId, itemId]);
+      }
+    });
+  }
+
+  async failures(jobId: string, limit: number): Promise<{ creativeId: string; path: string | null; error: string; failedAt: Date }[]> {
+    const rows = (await this.em.execute(
+      `select f.creative_id, c.path, f.error, f.failed_at from bulk_job_failure f left join creative c on c.id = f.creative_id
+       where f.job_id = ? order by f.failed_at desc limit ?`,
+      [jobId, limit],
+    )) as { creative_id: string; path: string | null; error: string; failed_at: Date }[];
+    return rows.map((r) => ({ creativeId: r.creative_id, path: r.path, error: r.error, failedAt: new Date(r.failed_at) }));
+  }
+
+  async pendingDeletes(limit: number): Promise<{ id: string; locationId: number; objectKey: string }[]> {
+    const rows = (await this.em.execute(`select id, location_id, object_key from bulk_pending_delete order by id limit ?`, [limit])) as {
+      id: string;
+      location_id: number;
+      object_key: string;
+    }[];
+    return rows.map((r) => ({ id: String(r.id), locationId: Number(r.location_id), objectKey: r.object_key }));
+  }
+
+  async deleted(id: string): Promise<void> {
+    await this.em.execute(`delete from bulk_pending_delete where id = ?`, [id]);
+  }
+
+  /** Whether new results wait for their offload right now: bulk work yields to them. */
+  async offloadsWaiting(): Promise<boolean> {
+    const rows = await this.em.execute(`select 1 from creative where offload_status = 'QUEUED' limit 1`);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,134 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { normalizeKeyPrefix, STUDIOS } from '@offload/types';
+import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
+import { LOCAL_LOCATION_ID, type StorageLocations } from '../storage/storage-locations.service.js';
+import { BulkJobRepository, type BulkFilter, type BulkJobRow, type BulkJobState } from './bulk-job.repository.js';
+import { queueBulkBatchSql } from './bulk-queue.js';
+
+/** What an admin (or the command line) asks for: a move of the results the filter selects from one location to another. */
+export interface MoveRequest {
+  sourceLocationId: number;
+  targetLocationId: number;
+  /** Delete each source object (or local file) once its copy is verified and recorded. */
+  deleteSource: boolean;
+  filter: BulkFilter;
+}
+
+export interface BulkPlan {
+  items: number;
+  bytes: number;
+}
+
+/**
+ * Bulk jobs: plan one (the dry run: how many results and bytes it would take), start, pause,
+ * resume, cancel, retry its failures. The same service serves the admin API and the command line;
+ * the work itself runs in the offload workers (bulk.task.ts), a batch at a time.
+ */
+export class BulkJobsService {
+  private readonly jobs: BulkJobRepository;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly locations: StorageLocations,
+  ) {
+    this.jobs = new BulkJobRepository(em);
+  }
+
+  async plan(request: MoveRequest): Promise<BulkPlan> {
+    await this.check(request);
+    return this.jobs.plan(request.sourceLocationId, request.filter);
+  }
+
+  async start(request: MoveRequest, createdBy: string): Promise<BulkJobRow> {
+    await this.check(request);
+    return this.em.transactional(async (tx) => {
+      const jobs = new BulkJobRepository(tx);
+      const plan = await jobs.plan(request.sourceLocationId, request.filter);
+      const job = await jobs.insert({ kind: 'MOVE', ...request, plannedItems: plan.items, plannedBytes: plan.bytes, createdBy });
+      await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
+      return job;
+    });
+  }
+
+  list(limit = 50): Promise<BulkJobRow[]> {
+    return this.jobs.list(Math.min(Math.max(limit, 1), 200));
+  }
+
+  async get(id: string): Promise<BulkJobRow> {
+    const job = /^\d{1,18}$/.test(id) ? await this.jobs.get(id) : null;
+    if (!job) throw new NotFoundError(`No bulk job with id ${id}`);
+    return job;
+  }
+
+  failures(id: string, limit = 50) {
+    return this.jobs.failures(id, Math.min(Math.max(limit, 1), 500));
+  }
+
+  /** Stops after the result in hand; its progress stays. */
+  pause(id: string): Promise<BulkJobRow> {
+    return this.move(id, ['RUNNING'], 'PAUSED');
+  }
+
+  /** Goes on from where it stopped. */
+  async resume(id: string): Promise<BulkJobRow> {
+    return this.em.transactional(async (tx) => {
+      const job = await this.move(id, ['PAUSED'], 'RUNNING', tx);
+      await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
+      return job;
+    });
+  }
+
+  /** Stops for good; what was moved stays moved. */
+  cancel(id: string): Promise<BulkJobRow> {
+    return this.move(id, ['RUNNING', 'PAUSED'], 'CANCELED');
+  }
+
+  /** Tries the failed results again (a finished job runs again for them alone). */
+  async retryFailures(id: string): Promise<BulkJobRow> {
+    return this.em.transactional(async (tx) => {
+      const jobs = new BulkJobRepository(tx);
+      const job = await this.get(id);
+      if (!(await jobs.markRetries(id))) throw new RefusedError('NOTHING_TO_RETRY', `Bulk job ${id} has no failed results to retry`);
+      const running = job.state === 'RUNNING' ? job : await this.move(id, ['PAUSED', 'COMPLETED', 'CANCELED'], 'RUNNING', tx);
+      await tx.execute(`select ${queueBulkBatchSql}`, [id, id]);
+      return running;
+    });
+  }
+
+  private async move(id: string, from: BulkJobState[], to: BulkJobState, em: EntityManager = this.em): Promise<BulkJobRow> {
+    const job = await this.get(id);
+    const moved = await new BulkJobRepository(em).transition(id, from, to);
+    if (!moved) throw new RefusedError('BULK_JOB_STATE', `Bulk job ${id} is ${job.state.toLowerCase()}: it cannot be ${VERBS[to]}`);
+    return moved;
+  }
+
+  /** Every problem with a request, by field. */
+  private async check(request: MoveRequest): Promise<void> {
+    const problems: { field: string; message: string }[] = [];
+    const [source, target] = await Promise.all([this.locations.get(request.sourceLocationId), this.locations.get(request.targetLocationId)]);
+    if (!source) problems.push({ field: 'sourceLocationId', message: `sourceLocationId ${request.sourceLocationId} is not a storage location` });
+    if (!target) problems.push({ field: 'targetLocationId', message: `targetLocationId ${request.targetLocationId} is not a storage location` });
+    if (source && target && source.id === target.id)
+      problems.push({ field: 'targetLocationId', message: 'targetLocationId must differ from sourceLocationId' });
+    if (target && target.id !== LOCAL_LOCATION_ID) {
+      const reachable = this.locations.reachable(target);
+      if (!reachable.configured)
+        problems.push({ field: 'targetLocationId', message: `The credentials of bucket ${target.bucket} are incomplete or unreadable` });
+    }
+    const { studio, pathPrefix, createdAfter, createdBefore } = request.filter;
+    if (studio && !(STUDIOS as readonly string[]).includes(studio))
+      problems.push({ field: 'filter.studio', message: `filter.studio must be one of ${STUDIOS.join(', ')}` });
+    if (pathPrefix !== undefined && normalizeKeyPrefix(pathPrefix).problem) {
+      problems.push({ field: 'filter.pathPrefix', message: `filter.pathPrefix ${normalizeKeyPrefix(pathPrefix).problem}` });
+    }
+    for (const [field, value] of [
+      ['filter.createdAfter', createdAfter],
+      ['filter.createdBefore', createdBefore],
+    ] as const) {
+      if (value !== undefined && Number.isNaN(Date.parse(value))) problems.push({ field, message: `${field} must be a date such as 2026-11-01` });
+    }
+    if (problems.length) throw InvalidInputError.fromProblems(problems);
+  }
+}
+
+const VERBS: Record<BulkJobState, string> = { RUNNING: 'resumed', PAUSED: 'paused', CANCELED: 'canceled', COMPLETED: 'completed' };

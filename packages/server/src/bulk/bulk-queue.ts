@@ -1,0 +1,20 @@
+/**
+ * Bulk jobs run on the offload queue (graphile-worker) as one batch at a time: a batch queues the
+ * next when it ends. Their priority is below every offload's (lower numbers run first), so new
+ * results from the studios never wait behind the library.
+ */
+export const BULK_TASK = 'bulk';
+export const BULK_PRIORITY = 10;
+
+export interface BulkPayload {
+  jobId: string;
+}
+
+export function bulkJobIdOf(payload: unknown): string | null {
+  const jobId = (payload as Partial<BulkPayload> | null)?.jobId;
+  return typeof jobId === 'string' && /^\d{1,18}$/.test(jobId) ? jobId : null;
+}
+
+/** An expression that queues the next batch of the bulk job whose id is the parameter (bound twice: payload and key). */
+export const queueBulkBatchSql = `graphile_worker.add_job(
+  '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => 25)`;

@@ -1,0 +1,174 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderKey } from '@offload/types';
+import type { OffloadDeps } from '../offload/offload.job.js';
+import { finishPendingLocalDeletes, IMMUTABLE, TryLater } from '../offload/offload.job.js';
+import { StorageError } from '../storage/drivers/errors.js';
+import { objectKey } from '../storage/drivers/keys.js';
+import { LocalDriver } from '../storage/drivers/local-driver.js';
+import type { BucketDriver } from '../storage/drivers/driver.js';
+import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
+import { BulkJobRepository, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
+import { queueBulkBatchSql } from './bulk-queue.js';
+
+/** Results one batch takes before the job yields its place in the queue (new offloads go first). */
+export const BATCH_SIZE = 25;
+/** How long a batch waits for new results' offloads to drain before going on anyway (a steady stream must not stop a job for good). */
+const YIELD_AT_MOST_MS = 30_000;
+
+type Outcome = { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+
+/**
+ * Runs one batch of a bulk job: the results its admin asked to retry, then the next ones after its
+ * cursor, one at a time, each recorded (and the cursor moved) as it finishes. Stops at once when
+ * the job is paused or canceled; queues the next batch behind any new results' offloads; completes
+ * the job when nothing is left. A crash loses at most the result in hand, which is crash-safe by
+ * itself (see moveOne), and the queue runs the batch again.
+ */
+export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: AbortSignal): Promise<void> {
+  const { em } = deps.scope();
+  const jobs = new BulkJobRepository(em);
+  const job = await jobs.get(jobId);
+  if (!job || job.state !== 'RUNNING') return;
+  const log = deps.logger.child({ bulkJobId: jobId, kind: job.kind });
+  await removeLeftSources(deps);
+
+  const items = [...(await jobs.takeRetries(job, BATCH_SIZE)), ...(await jobs.nextItems(job, BATCH_SIZE))];
+  for (const item of items) {
+    if (signal?.aborted) throw new TryLater(`bulk job ${jobId} stopped by a shutdown`);
+    const now = await jobs.get(jobId);
+    if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
+    await yieldToNewResults(jobs, signal);
+    const outcome = await moveOne(deps, now, item, signal);
+    await jobs.progress(jobId, item.id, outcome);
+    if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
+  }
+  if (items.length < BATCH_SIZE) {
+    const completed = await jobs.transition(jobId, ['RUNNING'], 'COMPLETED');
+    if (completed) log.info({ done: completed.doneItems, failed: completed.failedItems, skipped: completed.skippedItems }, 'bulk job completed');
+    return;
+  }
+  await em.execute(`select ${queueBulkBatchSql}`, [jobId, jobId]);
+}
+
+/** Waits while new results wait for their offload: the studios' work comes before the library's. */
+async function yieldToNewResults(jobs: BulkJobRepository, signal?: AbortSignal): Promise<void> {
+  const until = Date.now() + YIELD_AT_MOST_MS;
+  while (Date.now() < until && (await jobs.offloadsWaiting())) await sleep(250, undefined, { signal }).catch(() => undefined);
+}
+
+/**
+ * Moves one result to the job's target, crash-safely: lease it; copy it (from its bucket through a
+ * temporary file, or from the results disk) with the target's own verification; check the copy
+ * against the SHA-256 recorded for it; switch the record to the copy, recording in the same
+ * transaction the source object to delete; then delete it. A crash before the switch leaves an
+ * unused copy that the next attempt overwrites; after it, a recorded deletion that the next batch
+ * (or the worker's tick) carries out. Nothing is deleted before its copy is verified and recorded.
+ */
+async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, signal?: AbortSignal): Promise<Outcome> {
+  const { config } = deps;
+  const { locations, em } = deps.scope();
+  const jobs = new BulkJobRepository(em);
+  const token = randomUUID();
+  const leaseSeconds = config.offload.leaseSeconds;
+  const claim = await jobs.claim(item, token, leaseSeconds);
+  if (claim === 'gone') return { kind: 'skipped' };
+  if (claim === 'busy') throw new TryLater(`result ${item.id} is held by another worker`);
+
+  const renew = setInterval(() => void jobs.renew(item.id, token, leaseSeconds).catch(() => undefined), (leaseSeconds * 1000) / 3);
+  const [source, target] = await Promise.all([locations.require(job.sourceLocationId), locations.require(job.targetLocationId)]);
+  const temp = path.join(config.dataDir, 'tmp', `bulk-${token}`);
+  try {
+    // The bytes to copy: the bucket object (downloaded, and checked against the recorded SHA-256), or the local file.
+    let file: string;
+    if (source.id === LOCAL_LOCATION_ID) {
+      file = path.join(config.resultsDir, item.path);
+    } else {
+      await mkdir(path.dirname(temp), { recursive: true });
+      const downloaded = await download(bucketDriver(deps, locations, source, 'read'), item.objectKey!, temp);
+      if (item.sha256 && downloaded !== item.sha256) {
+        return failed(`The object in ${describe(source)} does not match the SHA-256 recorded for it (${item.sha256.slice(0, 12)}…): not moved`);
+      }
+      file = temp;
+    }
+    const local = target.id === LOCAL_LOCATION_ID;
+    const targetDriver = local ? new LocalDriver(config.resultsDir, config.publicUrl) : bucketDriver(deps, locations, target, 'write');
+    const copyKey = local ? item.path : objectKey(locations.settingsOf(target, 'write').keyPrefix, item.path);
+    const written = await targetDriver.writeFile(copyKey, file, { contentType: item.contentType, cacheControl: IMMUTABLE, signal });
+    if (item.sha256 && written.sha256 !== item.sha256) {
+      await targetDriver.delete(copyKey).catch(() => undefined);
+      return failed(`The copy written to ${describe(target)} does not match the SHA-256 recorded for ${item.path}: not moved`);
+    }
+    const switched = await jobs.switchTo(
+      item,
+      token,
+      { locationId: target.id, objectKey: local ? null : copyKey, sha256: written.sha256, local },
+      job.deleteSource,
+    );
+    if (!switched) {
+      // Deleted (or taken over) meanwhile: the copy must not outlive it.
+      await targetDriver.delete(copyKey).catch(() => undefined);
+      return { kind: 'skipped' };
+    }
+    if (job.deleteSource) await (source.id === LOCAL_LOCATION_ID ? finishPendingLocalDeletes(deps) : removeLeftSources(deps));
+    return { kind: 'done', bytes: written.size };
+  } catch (error) {
+    if (signal?.aborted) throw new TryLater(`the move of ${item.id} was stopped by a shutdown`);
+    return failed(error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`);
+  } finally {
+    clearInterval(renew);
+    await jobs.release(item.id, token).catch(() => undefined);
+    await rm(temp, { force: true });
+  }
+}
+
+const failed = (error: string): Outcome => ({ kind: 'failed', error });
+const describe = (location: StorageLocation) => (location.id === LOCAL_LOCATION_ID ? 'the results disk' : `bucket ${location.bucket}`);
+
+function bucketDriver(
+  deps: OffloadDeps,
+  locations: ReturnType<OffloadDeps['scope']>['locations'],
+  location: StorageLocation,
+  operation: 'read' | 'write' | 'delete',
+) {
+  return deps.drivers.for(location.provider as ProviderKey, locations.settingsOf(location, operation), {
+    partSize: deps.config.offload.partSizeBytes,
+    queueSize: deps.config.offload.partQueueSize,
+    requestTimeoutMs: deps.config.offload.requestTimeoutSeconds * 1000,
+  });
+}
+
+/** Streams an object to `file`, returning the SHA-256 of what arrived. */
+async function download(driver: BucketDriver, key: string, file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const body = await driver.read(key);
+  await pipeline(
+    body,
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    },
+    createWriteStream(file),
+  );
+  return hash.digest('hex');
+}
+
+/** Deletes the source objects that finished moves recorded (a crash may have come between the switch and the delete). */
+export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
+  const { em, locations } = deps.scope();
+  const jobs = new BulkJobRepository(em);
+  let removed = 0;
+  for (const pending of await jobs.pendingDeletes(100)) {
+    const location = await locations.get(pending.locationId);
+    if (location) await bucketDriver(deps, locations, location, 'delete').delete(pending.objectKey);
+    await jobs.deleted(pending.id);
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,246 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ADMIN_ROLE, type Studio } from '@offload/types';
+import type { Context } from '../../graphql/context.js';
+import { BulkJobStateEnum, StudioEnum } from '../../graphql/enums.js';
+import { DateTime } from '../../graphql/scalars.js';
+import { StorageLocationType } from '../../storage/graphql/location.types.js';
+import { locationIdOf, locationView } from '../../storage/graphql/location.resolver.js';
+import { BulkJobsService, type MoveRequest } from '../bulk-jobs.service.js';
+import type { BulkJobRow, BulkJobState } from '../bulk-job.repository.js';
+
+@InputType({ description: 'Which results a bulk job takes; every given condition holds.' })
+class BulkFilterInput {
+  @Field(() => StudioEnum, { nullable: true })
+  studio?: Studio | null;
+
+  @Field(() => String, { nullable: true, description: 'Only results under this folder (images/gemini).' })
+  pathPrefix?: string | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'Finalized at or after this time.' })
+  createdAfter?: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'Finalized before this time.' })
+  createdBefore?: Date | null;
+}
+
+@InputType({
+  description: 'Move results from one storage location to another: offload existing results (from the results disk), move buckets, or download back.',
+})
+class MoveResultsInput {
+  @Field(() => ID)
+  sourceLocationId!: string;
+
+  @Field(() => ID)
+  targetLocationId!: string;
+
+  @Field(() => Boolean, { defaultValue: false, description: 'Delete each source object (or local file) once its copy is verified and recorded.' })
+  deleteSource!: boolean;
+
+  @Field(() => BulkFilterInput, { nullable: true })
+  filter?: BulkFilterInput | null;
+}
+
+@ObjectType({ description: 'What a bulk job would take, counted now (a dry run).' })
+class BulkPlan {
+  @Field(() => Float)
+  items!: number;
+
+  @Field(() => Float)
+  bytes!: number;
+}
+
+@ObjectType({ description: 'A result a bulk job could not process, and why.' })
+class BulkJobFailure {
+  @Field(() => ID)
+  creativeId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Null when the result has been deleted since.' })
+  path!: string | null;
+
+  @Field(() => String)
+  error!: string;
+
+  @Field(() => DateTime)
+  failedAt!: Date;
+}
+
+@ObjectType({ description: 'The filter a bulk job was started with.' })
+class BulkFilter {
+  @Field(() => StudioEnum, { nullable: true })
+  studio!: Studio | null;
+
+  @Field(() => String, { nullable: true })
+  pathPrefix!: string | null;
+
+  @Field(() => DateTime, { nullable: true })
+  createdAfter!: Date | null;
+
+  @Field(() => DateTime, { nullable: true })
+  createdBefore!: Date | null;
+}
+
+@ObjectType({ description: 'A move of many results between storage locations, run a batch at a time by the offload workers, behind new results.' })
+class BulkJob {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => BulkJobStateEnum)
+  state!: BulkJobState;
+
+  @Field(() => BulkFilter)
+  filter!: BulkFilter;
+
+  @Field(() => Boolean)
+  deleteSource!: boolean;
+
+  @Field(() => Float, { description: 'Results the filter selected when the job started.' })
+  plannedItems!: number;
+
+  @Field(() => Float)
+  plannedBytes!: number;
+
+  @Field(() => Float, { description: 'Results moved, each verified at the target.' })
+  doneItems!: number;
+
+  @Field(() => Float)
+  doneBytes!: number;
+
+  @Field(() => Float, { description: 'Results that were deleted or moved elsewhere before their turn.' })
+  skippedItems!: number;
+
+  @Field(() => Float, { description: 'Results that failed and were left where they were (see failures).' })
+  failedItems!: number;
+
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @Field(() => String)
+  createdBy!: string;
+
+  @Field(() => DateTime)
+  createdAt!: Date;
+
+  @Field(() => DateTime, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => DateTime)
+  updatedAt!: Date;
+
+  row!: BulkJobRow;
+}
+
+const view = (row: BulkJobRow): BulkJob =>
+  Object.assign(new BulkJob(), {
+    ...row,
+    row,
+    filter: {
+      studio: row.filter.studio ?? null,
+      pathPrefix: row.filter.pathPrefix ?? null,
+      createdAfter: row.filter.createdAfter ? new Date(row.filter.createdAfter) : null,
+      createdBefore: row.filter.createdBefore ? new Date(row.filter.createdBefore) : null,
+    },
+  });
+
+const service = (ctx: Context) => new BulkJobsService(ctx.em, ctx.locations);
+
+function requestOf(input: MoveResultsInput): MoveRequest {
+  const filter = input.filter ?? {};
+  return {
+    sourceLocationId: locationIdOf(input.sourceLocationId, 'sourceLocationId'),
+    targetLocationId: locationIdOf(input.targetLocationId, 'targetLocationId'),
+    deleteSource: input.deleteSource,
+    filter: {
+      ...(filter.studio ? { studio: filter.studio } : {}),
+      ...(filter.pathPrefix ? { pathPrefix: filter.pathPrefix } : {}),
+      ...(filter.createdAfter ? { createdAfter: filter.createdAfter.toISOString() } : {}),
+      ...(filter.createdBefore ? { createdBefore: filter.createdBefore.toISOString() } : {}),
+    },
+  };
+}
+
+@Resolver(() => BulkJob)
+export class BulkJobResolver {
+  @Authorized(ADMIN_ROLE)
+  @Query(() => BulkPlan, { description: 'How many results, and bytes, a move would take now: its dry run.' })
+  planMoveResults(@Arg('input', () => MoveResultsInput) input: MoveResultsInput, @Ctx() ctx: Context): Promise<BulkPlan> {
+    return service(ctx).plan(requestOf(input));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob, { description: 'Starts moving the results the filter selects; it runs behind new results’ offloads.' })
+  async moveResults(@Arg('input', () => MoveResultsInput) input: MoveResultsInput, @Ctx() ctx: Context): Promise<BulkJob> {
+    const actor = ctx.actor?.kind === 'admin' ? ctx.actor.email : 'admin';
+    return view(await service(ctx).start(requestOf(input), actor));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Query(() => [BulkJob], { description: 'Running and paused jobs first, then the latest finished ones.' })
+  async bulkJobs(@Arg('limit', () => Int, { defaultValue: 50 }) limit: number, @Ctx() ctx: Context): Promise<BulkJob[]> {
+    return (await service(ctx).list(limit)).map(view);
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Query(() => BulkJob)
+  async bulkJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).get(id));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob)
+  async pauseBulkJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).pause(id));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob)
+  async resumeBulkJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).resume(id));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob)
+  async cancelBulkJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).cancel(id));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob, { description: 'Tries the job’s failed results again.' })
+  async retryBulkJobFailures(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).retryFailures(id));
+  }
+
+  @FieldResolver(() => StorageLocationType)
+  async source(@Root() job: BulkJob, @Ctx() ctx: Context): Promise<StorageLocationType> {
+    return locationView(await ctx.locations.require(job.row.sourceLocationId), ctx);
+  }
+
+  @FieldResolver(() => StorageLocationType)
+  async target(@Root() job: BulkJob, @Ctx() ctx: Context): Promise<StorageLocationType> {
+    return locationView(await ctx.locations.require(job.row.targetLocationId), ctx);
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: 'Bytes per second since the job started (null before any result is done).' })
+  bytesPerSecond(@Root() job: BulkJob): number | null {
+    const seconds = ((job.row.finishedAt ?? new Date()).getTime() - (job.row.startedAt ?? job.row.createdAt).getTime()) / 1000;
+    return job.row.doneItems > 0 && seconds > 0 ? job.row.doneBytes / seconds : null;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: 'Results per second since the job started.' })
+  itemsPerSecond(@Root() job: BulkJob): number | null {
+    const seconds = ((job.row.finishedAt ?? new Date()).getTime() - (job.row.startedAt ?? job.row.createdAt).getTime()) / 1000;
+    return job.row.doneItems > 0 && seconds > 0 ? job.row.doneItems / seconds : null;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: 'Seconds left at the rate so far, for a running job.' })
+  etaSeconds(@Root() job: BulkJob): number | null {
+    const rate = this.itemsPerSecond(job);
+    if (job.row.state !== 'RUNNING' || !rate) return null;
+    const left = Math.max(job.row.plannedItems - job.row.doneItems - job.row.skippedItems - job.row.failedItems, 0);
+    return Math.round(left / rate);
+  }
+
+  @FieldResolver(() => [BulkJobFailure])
+  failures(@Root() job: BulkJob, @Arg('limit', () => Int, { defaultValue: 50 }) limit: number, @Ctx() ctx: Context): Promise<BulkJobFailure[]> {
+    return service(ctx).failures(job.row.id, limit);
+  }
+}
