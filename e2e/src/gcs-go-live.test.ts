@@ -12,6 +12,8 @@ const target = await gcsTestTarget();
 const prefix = `golive-gcs-${randomUUID().slice(0, 8)}`;
 /** A line from the middle of the private key: it must never appear on a page. */
 const KEY_LINE = target.full.private_key.split('\n')[4]!;
+/** The first test's result, in the public bucket; the second test changes the bucket. */
+let firstResult: { objectKey: string } | undefined;
 
 let server: ServerProcess;
 let browser: Browser;
@@ -84,6 +86,7 @@ describe('Google Cloud Storage go-live, in a browser', () => {
     writePng(path.join(server.dataDir, 'results'), rel, 64, 48);
     const creative = await finalizeAndWait(server.url, token, rel);
     expect(creative.objectKey).toBe(`${prefix}/${rel}`);
+    firstResult = creative;
     if (target.emulated) {
       const stored = await gcsAdmin.objectInfo(target.publicBucket!, creative.objectKey!);
       expect(stored).toMatchObject({ contentType: 'image/png', cacheControl: 'public, max-age=31536000, immutable' });
@@ -131,7 +134,12 @@ describe('Google Cloud Storage go-live, in a browser', () => {
     const shown = page.getByTestId('creative').filter({ hasText: creative.objectKey! });
     await expect.poll(() => shown.getByTestId('location').textContent()).toBe(`Google Cloud Storage · ${target.bucket}`);
     await expect.poll(() => shown.getByRole('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(40);
-    // The first result stayed where it was written (a retired location) and still renders.
+    // The first result stayed where it was written (now a retired location) and still renders from the public bucket.
+    if (firstResult) {
+      const first = page.getByTestId('creative').filter({ hasText: firstResult.objectKey });
+      expect(await first.getByTestId('location').textContent()).toBe(`Google Cloud Storage · ${target.publicBucket} (retired)`);
+      await expect.poll(() => first.getByRole('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(64);
+    }
     await screenshot(page, 'gcs-media-private');
   });
 });

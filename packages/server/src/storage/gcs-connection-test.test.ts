@@ -169,7 +169,7 @@ describe('GCS uploads to a store that checks nothing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'offload-gcs-unverified-'));
     writeFileSync(path.join(dir, 'a.txt'), 'read me back');
     expect(await unchecked.writeFile(key, path.join(dir, 'a.txt'), { contentType: 'text/plain' })).toMatchObject({ verification: 'read-back' });
-    // The read-back sees other bytes than were sent: not stored.
+    // The read-back sees other bytes than were sent: the upload does not count as stored.
     await gcsAdmin.addFault({ match: { method: 'GET', object: key }, action: { type: 'flipResponse', atByte: 3 } });
     const error = await unchecked.writeFile(key, path.join(dir, 'a.txt'), { contentType: 'text/plain' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);

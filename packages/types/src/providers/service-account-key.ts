@@ -37,7 +37,10 @@ export function parseServiceAccountKey(value: string): { key: ServiceAccountKey;
   const keyProblem = checkPrivateKeyPem(privateKey);
   if (keyProblem) return fail(`has a "private_key" that does not parse: ${keyProblem}`);
   const tokenUri = typeof k.token_uri === 'string' && k.token_uri ? k.token_uri : GOOGLE_TOKEN_URI;
-  if (!/^https?:\/\/[^\s/]+/.test(tokenUri)) return fail('has a "token_uri" that is not a URL');
+  // The signed assertion goes there: https, or plain http only to this machine.
+  if (!/^https:\/\/[^\s/]+/.test(tokenUri) && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(tokenUri)) {
+    return fail('has a "token_uri" that is not an https URL');
+  }
   const projectId = typeof k.project_id === 'string' ? k.project_id : '';
   return { key: { client_email: email, private_key: privateKey, project_id: projectId, token_uri: tokenUri }, problem: null };
 }

@@ -2,10 +2,12 @@ import { IdempotencyStrategy, Storage, type Bucket, type File } from '@google-cl
 import { GoogleAuth, JWT, type Credentials } from 'google-auth-library';
 import { createHash, createSign, randomUUID } from 'node:crypto';
 import type { Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPools } from './buffer-pool.js';
+import { attachment, changed, FileChanged, readExactly } from './files.js';
 import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
@@ -64,6 +66,9 @@ export class GcsDriver implements BucketDriver {
         totalTimeout: Math.ceil((requestTimeout * this.attempts) / 1000),
       },
     });
+    // The SDK applies `timeout` to plain requests only; resumable sessions and chunks would wait on a stalled connection forever.
+    // (The interceptor's declared types disagree with what it is handed and returns: the same request options.)
+    storage.interceptors.push({ request: (options) => Object.assign(options, { timeout: options.timeout ?? requestTimeout }) as never });
     this.bucket = storage.bucket(config.bucket);
   }
 
@@ -87,7 +92,9 @@ export class GcsDriver implements BucketDriver {
       handle = await open(file, 'r');
       const before = await handle.stat();
       const written =
-        before.size <= this.chunkSize ? await this.writeSmall(key, handle, before.size, options) : await this.writeResumable(key, handle, before, options);
+        before.size <= this.chunkSize
+          ? await this.writeSmall(key, handle, before.size, options)
+          : await this.writeResumable(key, file, handle, before, options);
       if (changed(before, await handle.stat())) throw new FileChanged();
       if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
       await this.readBack(key, written);
@@ -112,14 +119,14 @@ export class GcsDriver implements BucketDriver {
     const buffer = pool.take();
     let body: Buffer;
     try {
-      body = await readExactly(handle, buffer, size);
+      body = await readExactly(handle, buffer, size, 0);
     } catch (error) {
       pool.give(buffer);
       throw error;
     }
     const md5 = createHash('md5').update(body).digest('base64');
     const sha256 = createHash('sha256').update(body).digest('hex');
-    await this.sendVerified(() => this.upload(key, body, md5, options), { oneRequest: true });
+    await this.send(key, () => Readable.from([body]), md5, options, null);
     // Only after a response: a request that failed may still hold the buffer, which then goes to the garbage collector instead.
     pool.give(buffer);
     return { size, sha256 };
@@ -130,60 +137,72 @@ export class GcsDriver implements BucketDriver {
    * as a resumable upload that declares that MD5. Bytes that differ from the hashed ones — altered
    * in flight, or a file changed in between — make GCS refuse the whole object.
    */
-  private async writeResumable(key: string, handle: FileHandle, stat: Stats, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
+  private async writeResumable(key: string, file: string, handle: FileHandle, stat: Stats, options: WriteOptions): Promise<Omit<WrittenFile, 'verification'>> {
     const md5 = createHash('md5');
     const sha256 = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB, signal: options.signal }) as AsyncIterable<Buffer>) {
-      md5.update(chunk);
-      sha256.update(chunk);
+    for await (const chunk of handle.createReadStream({ start: 0, end: stat.size - 1, autoClose: false, highWaterMark: MiB, signal: options.signal })) {
+      md5.update(chunk as Buffer);
+      sha256.update(chunk as Buffer);
     }
-    const md5Hash = md5.digest('base64');
-    await this.sendVerified(() => this.upload(key, handle.createReadStream({ start: 0, autoClose: false, highWaterMark: MiB }), md5Hash, options), {
-      oneRequest: false,
-    });
+    // Each send reads the file afresh (a failed send's stream is destroyed, and its handle with it), from the very file that was hashed.
+    const bytes = async () => {
+      const again = await open(file, 'r');
+      if (changed(stat, await again.stat())) {
+        await again.close();
+        throw new FileChanged();
+      }
+      return again.createReadStream({ start: 0, end: stat.size - 1, highWaterMark: MiB });
+    };
+    await this.send(key, bytes, md5.digest('base64'), options, { handle, stat });
     return { size: stat.size, sha256: sha256.digest('hex') };
   }
 
-  /** One upload declaring its MD5: a buffer in one request, a stream resumable in chunks (resumed after a cut line). */
-  private async upload(key: string, body: Buffer | Readable, md5Hash: string, options: WriteOptions): Promise<void> {
-    const file = this.file(key);
-    const metadata = { contentType: options.contentType, cacheControl: options.cacheControl, md5Hash, metadata: options.metadata };
-    const resumable = !Buffer.isBuffer(body);
-    // The session is opened by createResumableUpload, which authenticates against any endpoint (the
-    // write stream's own session request sends no credentials unless the host is *.googleapis.com);
-    // the session URI is then the upload's credential, at GCS as anywhere.
-    const [uri] = resumable ? await file.createResumableUpload({ metadata }) : [undefined];
-    const stream = file.createWriteStream({
-      resumable,
-      uri,
-      chunkSize: resumable ? this.chunkSize : undefined,
-      // GCS checks the MD5 declared here; the SDK's own after-the-fact CRC32C comparison would only repeat that, in JavaScript.
-      validation: false,
-      metadata,
-    });
-    await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, { signal: options.signal });
-  }
-
   /**
-   * Sends an upload whose bytes GCS checks. A refusal for not matching the declared MD5 means they
-   * were damaged on the way: it is sent again (the file's bytes are the ones hashed), a few times.
-   * A one-request upload is also sent again after a busy or failing store (429, 5xx) or a dropped
-   * connection: the SDK cannot replay its body, but the buffer still holds it. (Resumable uploads
-   * are retried chunk by chunk by the SDK itself.)
+   * Sends one upload declaring its MD5 until GCS stores it. Refused for a mismatched MD5 (bytes
+   * damaged on the way), it is sent again whole, a few times. After a transient failure (429,
+   * 5xx, a dropped or stalled connection, the SDK's own retries spent) it goes on: a resumable
+   * upload resumes its session from what GCS holds (the SDK skips what was persisted), a
+   * one-request upload is sent again from its buffer. A file that changed since it was hashed is
+   * not sent again: nothing of it could count.
    */
-  private async sendVerified(send: () => Promise<void>, options: { oneRequest: boolean }): Promise<void> {
+  private async send(
+    key: string,
+    body: () => Readable | Promise<Readable>,
+    md5Hash: string,
+    options: WriteOptions,
+    file: { handle: FileHandle; stat: Stats } | null,
+  ) {
+    const object = this.file(key);
+    const metadata = { contentType: options.contentType, cacheControl: options.cacheControl, md5Hash, metadata: options.metadata };
+    let uri: string | undefined;
     let resends = 0;
     let retries = 0;
     for (;;) {
+      options.signal?.throwIfAborted();
+      if (file && changed(file.stat, await file.handle.stat())) throw new FileChanged();
       try {
-        return await send();
+        // The session is opened by createResumableUpload, which authenticates against any endpoint
+        // (the write stream's own session request sends no credentials unless the host is
+        // *.googleapis.com); the session URI is then the upload's credential, at GCS as anywhere.
+        if (file && !uri) [uri] = await object.createResumableUpload({ metadata });
+        const stream = object.createWriteStream({
+          resumable: Boolean(file),
+          uri,
+          chunkSize: file ? this.chunkSize : undefined,
+          // GCS checks the MD5 declared here; the SDK's own after-the-fact CRC32C comparison would only repeat that, in JavaScript.
+          validation: false,
+          metadata,
+        });
+        await pipeline(await body(), stream, { signal: options.signal });
+        return;
       } catch (error) {
-        if (isChecksumRejection(error) && ++resends < CHECKSUM_RESENDS) continue;
-        if (options.oneRequest && isTransient(error) && ++retries < this.attempts) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 4 ** retries, 5000)));
+        if (options.signal?.aborted || error instanceof FileChanged) throw error;
+        if (isChecksumRejection(error) && ++resends < CHECKSUM_RESENDS) {
+          uri = undefined; // that session ended refused: a new one
           continue;
         }
-        throw error;
+        if (!isTransient(error) || ++retries >= this.attempts) throw error;
+        await sleep(Math.min(100 * 4 ** retries, 5000), undefined, { signal: options.signal });
       }
     }
   }
@@ -207,7 +226,7 @@ export class GcsDriver implements BucketDriver {
     const body = Buffer.from('Offload checks that this store verifies upload checksums.\n');
     const otherMd5 = createHash('md5').update('not this body').digest('base64');
     try {
-      await this.upload(probe, body, otherMd5, { contentType: 'text/plain', cacheControl: 'no-store' });
+      await this.send(probe, () => Readable.from([body]), otherMd5, { contentType: 'text/plain', cacheControl: 'no-store' }, null);
     } catch (error) {
       return isChecksumRejection(error) ? true : null;
     }
@@ -238,8 +257,7 @@ export class GcsDriver implements BucketDriver {
   async writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void> {
     assertKey(key, 'write');
     try {
-      const md5 = createHash('md5').update(body).digest('base64');
-      await this.sendVerified(() => this.upload(key, body, md5, options), { oneRequest: true });
+      await this.send(key, () => Readable.from([body]), createHash('md5').update(body).digest('base64'), options, null);
     } catch (error) {
       throw this.wrap(error, 'write', key);
     }
@@ -323,7 +341,7 @@ export class GcsDriver implements BucketDriver {
         version: 'v4',
         action: 'read',
         expires: Date.now() + expiresInSeconds * 1000,
-        responseDisposition: options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\\r\n]/g, '_')}"` : undefined,
+        responseDisposition: options.downloadName ? attachment(options.downloadName) : undefined,
       });
       return url;
     } catch (error) {
@@ -339,8 +357,8 @@ export class GcsDriver implements BucketDriver {
     const messages: Record<StorageErrorCode, string> = {
       INVALID_CREDENTIALS: `Google Cloud refused the service-account key of ${this.config.clientEmail || 'the settings'}: check that the key is current and not deleted (${reasonOf(error)})`,
       BUCKET_NOT_FOUND: `Bucket "${this.config.bucket}" does not exist at ${this.config.endpoint}`,
-      ACCESS_DENIED: `Permission denied to ${operation} ${where}: the service account lacks that permission on the bucket`,
-      ENDPOINT_UNREACHABLE: `Could not reach ${this.config.endpoint} (${networkReason(error)})`,
+      ACCESS_DENIED: `Permission denied to ${operation} ${where}: the service account lacks that permission on the bucket (${reasonOf(error)})`,
+      ENDPOINT_UNREACHABLE: `Could not reach ${error instanceof TokenEndpointUnreachable ? error.tokenUri : this.config.endpoint} (${networkReason(error)})`,
       NOT_FOUND: `No object at ${where}`,
       INVALID_CONFIGURATION: `The bucket refused the request as invalid: ${reasonOf(error)}`,
       INVALID_KEY: `Invalid object key ${JSON.stringify(key)}`,
@@ -349,7 +367,8 @@ export class GcsDriver implements BucketDriver {
         `between here and ${this.config.endpoint} alters data`,
       UNKNOWN: `Could not ${operation} ${where}: ${reasonOf(error)}${statusOf(error) ? ` (HTTP ${statusOf(error)})` : ''}`,
     };
-    return new StorageError(code, operation, where, messages[code], { cause: error });
+    // Only what the error says, never the error itself: the SDK's carry the request, its bearer token included.
+    return new StorageError(code, operation, where, messages[code], { cause: { status: statusOf(error), reason: reasonOf(error) } });
   }
 }
 
@@ -377,16 +396,22 @@ class TokenUriJwt extends JWT {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
       signal: AbortSignal.timeout(this.timeoutMs * 4),
+    }).catch((error: unknown) => {
+      throw new TokenEndpointUnreachable(this.tokenUri, error);
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
-    if (!res.ok || !body.access_token) throw new TokenRefused(res.status, body.error, body.error_description);
-    const tokens: Credentials = { access_token: body.access_token, token_type: 'Bearer', expiry_date: (now + (body.expires_in ?? 3600)) * 1000 };
+    const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+    if (!res.ok || typeof body.access_token !== 'string') {
+      const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+      throw new TokenRefused(res.status, text(body.error), text(body.error_description));
+    }
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 3600;
+    const tokens: Credentials = { access_token: body.access_token, token_type: 'Bearer', expiry_date: (now + expiresIn) * 1000 };
     this.emit('tokens', tokens);
     return { res: null, tokens };
   }
 }
 
-/** The token endpoint refused the key's assertion (invalid_grant: a deleted, disabled or wrong key). */
+/** The token endpoint did not issue a token: a refused key (invalid_grant) or the endpoint's own trouble (429, 5xx). */
 class TokenRefused extends Error {
   override readonly name = 'TokenRefused';
 
@@ -396,6 +421,26 @@ class TokenRefused extends Error {
     readonly description: string | undefined,
   ) {
     super(`${error ?? `HTTP ${status}`}${description ? `: ${description}` : ''}`);
+  }
+
+  /** The key itself was refused (a wrong, deleted or disabled key), as opposed to the endpoint failing. */
+  get keyRefused(): boolean {
+    return (
+      (this.status === 400 || this.status === 401) &&
+      (this.error === undefined || ['invalid_grant', 'unauthorized_client', 'invalid_client'].includes(this.error))
+    );
+  }
+}
+
+/** The token endpoint could not be reached: named, since it may be another host than the storage API. */
+class TokenEndpointUnreachable extends Error {
+  override readonly name = 'TokenEndpointUnreachable';
+
+  constructor(
+    readonly tokenUri: string,
+    cause: unknown,
+  ) {
+    super(`the token endpoint ${tokenUri} could not be reached`, { cause });
   }
 }
 
@@ -414,20 +459,6 @@ function signJwt(claims: Record<string, unknown>, privateKey: string): string {
   return `${unsigned}.${signature}`;
 }
 
-/** Reads exactly `length` bytes from the start of the file into the start of `buffer`; a file that got shorter is an error. */
-async function readExactly(handle: FileHandle, buffer: Buffer, length: number): Promise<Buffer> {
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
-    if (bytesRead === 0) throw new FileChanged();
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, length);
-}
-
-class FileChanged extends Error {}
-const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino;
-
 /** Sends of one body before a checksum refusal fails the upload. */
 const CHECKSUM_RESENDS = 3;
 
@@ -444,26 +475,39 @@ const statusOf = (error: unknown): number | undefined => {
   return typeof e?.code === 'number' ? e.code : (e?.response?.status ?? e?.status);
 };
 
-/** The first line of the error as Google worded it (never a credential: Google's messages name the account, not its key). */
-const reasonOf = (error: unknown) =>
-  String((error as Error)?.message ?? error)
-    .split('\n')[0]!
-    .slice(0, 300);
+/**
+ * The first line of the error as Google worded it (never a credential: Google's messages name the
+ * account, not its key). On reads the SDK puts the raw JSON body in the message: its own message is taken out.
+ */
+function reasonOf(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  let reason = message;
+  try {
+    reason = String((JSON.parse(message) as { error?: { message?: unknown } }).error?.message ?? message);
+  } catch {
+    // not JSON: Google's words as they are
+  }
+  return reason.split('\n')[0]!.slice(0, 300);
+}
 
 /** GCS's answer to an upload whose bytes do not match the MD5 or CRC32C declared with it. */
 const isChecksumRejection = (error: unknown) => statusOf(error) === 400 && /doesn't match calculated|do not match/i.test(String((error as Error)?.message));
 
-/** A failure worth another try: the store busy or failing (429, 408, 5xx), or the connection dropped. */
+/** A failure worth another try: the store or the token endpoint busy or failing (429, 408, 5xx), the connection dropped or stalled, or the SDK's own retries spent. */
 const isTransient = (error: unknown) => {
-  const status = statusOf(error);
   if ((error as Error)?.name === 'AbortError') return false;
-  return status === 408 || status === 429 || (status !== undefined && status >= 500) || networkCode(error) !== undefined;
+  if (error instanceof TokenRefused) return !error.keyRefused;
+  if (error instanceof TokenEndpointUnreachable) return true;
+  const status = statusOf(error);
+  if (status === 408 || status === 429 || (status !== undefined && status >= 500)) return true;
+  return networkCode(error) !== undefined || /Retry limit exceeded|timeout of \d+ms exceeded|network timeout/i.test(String((error as Error)?.message));
 };
 
 function classify(error: unknown): StorageErrorCode {
   const status = statusOf(error);
   const message = String((error as Error)?.message ?? '');
-  if (error instanceof TokenRefused) return error.status >= 500 ? 'UNKNOWN' : 'INVALID_CREDENTIALS';
+  if (error instanceof TokenRefused) return error.keyRefused ? 'INVALID_CREDENTIALS' : 'UNKNOWN';
+  if (error instanceof TokenEndpointUnreachable) return 'ENDPOINT_UNREACHABLE';
   if (status === 401) return 'INVALID_CREDENTIALS';
   if (isChecksumRejection(error)) return 'CHECKSUM_MISMATCH';
   if (status === 404) return /bucket does not exist/i.test(message) ? 'BUCKET_NOT_FOUND' : 'NOT_FOUND';

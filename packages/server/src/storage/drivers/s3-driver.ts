@@ -15,11 +15,11 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash, randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
 import { BufferPools } from './buffer-pool.js';
+import { attachment, changed, FileChanged, readExactly } from './files.js';
 import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 
 export interface S3DriverConfig extends DriverTuning {
@@ -345,7 +345,7 @@ export class S3Driver implements BucketDriver {
   /** A time-limited GET link, for buckets with no public URL; optionally served as a download. */
   async signedUrl(key: string, expiresInSeconds: number, options: { downloadName?: string } = {}): Promise<string> {
     assertKey(key, 'sign');
-    const disposition = options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\\r\n]/g, '_')}"` : undefined;
+    const disposition = options.downloadName ? attachment(options.downloadName) : undefined;
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.config.bucket, Key: key, ResponseContentDisposition: disposition }), {
       expiresIn: expiresInSeconds,
     });
@@ -396,20 +396,6 @@ function withPayloadHash<C extends { middlewareStack: { add: (...args: never[]) 
   );
   return command;
 }
-
-/** Reads exactly `length` bytes at `position` into the start of `buffer`; a file that got shorter is an error. */
-async function readExactly(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<Buffer> {
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw new FileChanged();
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, length);
-}
-
-class FileChanged extends Error {}
-const changed = (a: Stats, b: Stats) => a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino;
 
 const httpStatus = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 const errorName = (error: unknown) => (error instanceof S3ServiceException ? error.name : error instanceof Error ? error.name : String(error));
