@@ -13,7 +13,7 @@ import { loadAppKeys, type AppKeys } from '../config/app-key.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { CreativeRepository, FinalizeBatcher } from '../creatives/creative.repository.js';
 import { CreativeService } from '../creatives/creative.service.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres.js';
+import { runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres.js';
 import { openDatabase, type MikroORM } from '../db/orm.js';
 import { SharedCache } from '../db/shared-cache.js';
 import { RateLimiter } from '../domain/rate-limit.js';
@@ -84,12 +84,15 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Only the API process may start the embedded PostgreSQL (when DATABASE_URL is unset). */
   embeddedAllowed: boolean;
+  /** A command run beside the API: use the embedded PostgreSQL it already runs, when it does. */
+  attachToEmbedded?: boolean;
 }
 
 export async function compose({
   config,
   logger = createLogger(config.logLevel, undefined, config.logFormat),
   embeddedAllowed,
+  attachToEmbedded = false,
 }: ComposeOptions): Promise<Runtime> {
   if (!config.databaseUrl && !embeddedAllowed) {
     throw new ConfigError([
@@ -102,10 +105,10 @@ export async function compose({
   if (keys.generated) {
     logger.warn(`APP_KEY is not set: using a key generated into ${path.join(config.dataDir, 'app-key')}. Production must set its own APP_KEY.`);
   }
-  const embedded: EmbeddedDatabase | undefined = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  const attached = !config.databaseUrl && attachToEmbedded ? runningEmbeddedUrl(path.join(config.dataDir, 'postgres')) : null;
+  const embedded: EmbeddedDatabase | undefined =
+    config.databaseUrl || attached ? undefined : await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), config.embeddedPostgresPort, logger);
+  const databaseUrl = config.databaseUrl ?? attached ?? embedded!.url;
   const cipher = new SettingsCipher(keys);
   const orm = await openDatabase(databaseUrl, ENTITIES, logger, cipher);
   const cache = new SharedCache(databaseUrl, logger);

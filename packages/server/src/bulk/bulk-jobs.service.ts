@@ -19,6 +19,25 @@ export interface BulkPlan {
   bytes: number;
 }
 
+/** How far a job is, as the admin and the command line both show it. */
+export interface BulkProgress {
+  /** Results finished either way: moved, skipped or failed. */
+  finishedItems: number;
+  itemsPerSecond: number | null;
+  bytesPerSecond: number | null;
+  /** Seconds left at the rate so far; null unless running with a rate. */
+  etaSeconds: number | null;
+}
+
+export function progressOf(job: BulkJobRow, now = new Date()): BulkProgress {
+  const seconds = ((job.finishedAt ?? now).getTime() - (job.startedAt ?? job.createdAt).getTime()) / 1000;
+  const finishedItems = job.doneItems + job.skippedItems + job.failedItems;
+  const itemsPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneItems / seconds : null;
+  const bytesPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneBytes / seconds : null;
+  const etaSeconds = job.state === 'RUNNING' && itemsPerSecond ? Math.round(Math.max(job.plannedItems - finishedItems, 0) / itemsPerSecond) : null;
+  return { finishedItems, itemsPerSecond, bytesPerSecond, etaSeconds };
+}
+
 /**
  * Bulk jobs: plan one (the dry run: how many results and bytes it would take), start, pause,
  * resume, cancel, retry its failures. The same service serves the admin API and the command line;
@@ -34,13 +53,13 @@ export class BulkJobsService {
     this.jobs = new BulkJobRepository(em);
   }
 
-  async plan(request: MoveRequest): Promise<BulkPlan> {
-    await this.check(request);
+  async plan(input: MoveRequest): Promise<BulkPlan> {
+    const request = await this.checked(input);
     return this.jobs.plan(request.sourceLocationId, request.filter);
   }
 
-  async start(request: MoveRequest, createdBy: string): Promise<BulkJobRow> {
-    await this.check(request);
+  async start(input: MoveRequest, createdBy: string): Promise<BulkJobRow> {
+    const request = await this.checked(input);
     return this.em.transactional(async (tx) => {
       const jobs = new BulkJobRepository(tx);
       const plan = await jobs.plan(request.sourceLocationId, request.filter);
@@ -102,8 +121,8 @@ export class BulkJobsService {
     return moved;
   }
 
-  /** Every problem with a request, by field. */
-  private async check(request: MoveRequest): Promise<void> {
+  /** The request with its folder normalised (`/images/gemini/` → `images/gemini`); every problem with it, by field. */
+  private async checked(request: MoveRequest): Promise<MoveRequest> {
     const problems: { field: string; message: string }[] = [];
     const [source, target] = await Promise.all([this.locations.get(request.sourceLocationId), this.locations.get(request.targetLocationId)]);
     if (!source) problems.push({ field: 'sourceLocationId', message: `sourceLocationId ${request.sourceLocationId} is not a storage location` });
@@ -128,6 +147,9 @@ export class BulkJobsService {
       if (value !== undefined && Number.isNaN(Date.parse(value))) problems.push({ field, message: `${field} must be a date such as 2026-11-01` });
     }
     if (problems.length) throw InvalidInputError.fromProblems(problems);
+    const { pathPrefix: _given, ...rest } = request.filter;
+    const folder = pathPrefix === undefined ? '' : normalizeKeyPrefix(pathPrefix).prefix;
+    return { ...request, filter: folder ? { ...rest, pathPrefix: folder } : rest };
   }
 }
 

@@ -9,7 +9,12 @@ import { reencryptSettings } from '../storage/reencrypt.js';
  */
 async function main() {
   const config = configFromEnvironment();
-  const runtime = await compose({ config, logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), embeddedAllowed: true });
+  const runtime = await compose({
+    config,
+    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    embeddedAllowed: true,
+    attachToEmbedded: true,
+  });
   try {
     const report = await reencryptSettings(runtime.scope().em, runtime.cipher);
     console.log(`Re-encrypted ${report.reencrypted.length} settings entries under the current APP_KEY; ${report.alreadyCurrent.length} already were.`);

@@ -174,3 +174,19 @@ async function stopPostgres(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(hurry);
 }
+
+/**
+ * The URL of the embedded PostgreSQL a running Offload started on this data directory, or null
+ * when none runs: commands (the operator's command line) use the product's database alongside it
+ * instead of starting a second PostgreSQL on the same data.
+ */
+export function runningEmbeddedUrl(dir: string): string | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const [pid, , , port] = lines.map(Number);
+  return pid && port && alive(pid) ? `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}` : null;
+}

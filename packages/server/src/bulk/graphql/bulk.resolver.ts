@@ -5,7 +5,7 @@ import { BulkJobStateEnum, StudioEnum } from '../../graphql/enums.js';
 import { DateTime } from '../../graphql/scalars.js';
 import { StorageLocationType } from '../../storage/graphql/location.types.js';
 import { locationIdOf, locationView } from '../../storage/graphql/location.resolver.js';
-import { BulkJobsService, type MoveRequest } from '../bulk-jobs.service.js';
+import { BulkJobsService, progressOf, type MoveRequest } from '../bulk-jobs.service.js';
 import type { BulkJobRow, BulkJobState } from '../bulk-job.repository.js';
 
 @InputType({ description: 'Which results a bulk job takes; every given condition holds.' })
@@ -221,22 +221,17 @@ export class BulkJobResolver {
 
   @FieldResolver(() => Float, { nullable: true, description: 'Bytes per second since the job started (null before any result is done).' })
   bytesPerSecond(@Root() job: BulkJob): number | null {
-    const seconds = ((job.row.finishedAt ?? new Date()).getTime() - (job.row.startedAt ?? job.row.createdAt).getTime()) / 1000;
-    return job.row.doneItems > 0 && seconds > 0 ? job.row.doneBytes / seconds : null;
+    return progressOf(job.row).bytesPerSecond;
   }
 
   @FieldResolver(() => Float, { nullable: true, description: 'Results per second since the job started.' })
   itemsPerSecond(@Root() job: BulkJob): number | null {
-    const seconds = ((job.row.finishedAt ?? new Date()).getTime() - (job.row.startedAt ?? job.row.createdAt).getTime()) / 1000;
-    return job.row.doneItems > 0 && seconds > 0 ? job.row.doneItems / seconds : null;
+    return progressOf(job.row).itemsPerSecond;
   }
 
   @FieldResolver(() => Float, { nullable: true, description: 'Seconds left at the rate so far, for a running job.' })
   etaSeconds(@Root() job: BulkJob): number | null {
-    const rate = this.itemsPerSecond(job);
-    if (job.row.state !== 'RUNNING' || !rate) return null;
-    const left = Math.max(job.row.plannedItems - job.row.doneItems - job.row.skippedItems - job.row.failedItems, 0);
-    return Math.round(left / rate);
+    return progressOf(job.row).etaSeconds;
   }
 
   @FieldResolver(() => [BulkJobFailure])
