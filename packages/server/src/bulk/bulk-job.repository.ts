@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-export const BULK_JOB_KINDS = ['MOVE'] as const;
+/**
+ * MOVE: copy each result to another location and switch it there. REMOVE_LOCAL: delete the local
+ * copies of a bucket's results whose objects read back as recorded. VERIFY: read each stored
+ * object back and compare it with the SHA-256 recorded for it (a scrub), repairing from a local
+ * copy where one exists.
+ */
+export const BULK_JOB_KINDS = ['MOVE', 'REMOVE_LOCAL', 'VERIFY'] as const;
 export type BulkJobKind = (typeof BULK_JOB_KINDS)[number];
 export const BULK_JOB_STATES = ['RUNNING', 'PAUSED', 'CANCELED', 'COMPLETED'] as const;
 export type BulkJobState = (typeof BULK_JOB_STATES)[number];
@@ -20,8 +26,11 @@ export interface BulkJobRow {
   state: BulkJobState;
   filter: BulkFilter;
   sourceLocationId: number;
-  targetLocationId: number;
+  /** Null unless a move. */
+  targetLocationId: number | null;
   deleteSource: boolean;
+  /** At most this many results (a sample); null: all. */
+  limitItems: number | null;
   plannedItems: number;
   plannedBytes: number;
   cursor: string | null;
@@ -79,8 +88,9 @@ interface Raw {
   state: BulkJobState;
   filter: BulkFilter;
   source_location_id: number;
-  target_location_id: number;
+  target_location_id: number | null;
   delete_source: boolean;
+  limit_items: string | null;
   planned_items: string;
   planned_bytes: string;
   cursor: string | null;
@@ -102,8 +112,9 @@ const jobRow = (r: Raw): BulkJobRow => ({
   state: r.state,
   filter: r.filter,
   sourceLocationId: Number(r.source_location_id),
-  targetLocationId: Number(r.target_location_id),
+  targetLocationId: r.target_location_id === null ? null : Number(r.target_location_id),
   deleteSource: r.delete_source,
+  limitItems: r.limit_items === null ? null : Number(r.limit_items),
   plannedItems: Number(r.planned_items),
   plannedBytes: Number(r.planned_bytes),
   cursor: r.cursor,
@@ -122,6 +133,13 @@ const jobRow = (r: Raw): BulkJobRow => ({
 /** Results a move may take: at rest (not waiting for or in an offload) and not held by another worker. */
 const AT_REST = `c.offload_status in ('LOCAL', 'OFFLOADED') and (c.lease_token is null or c.lease_expires_at < now())`;
 
+/** Which results each kind takes from its source location (besides the filter): at rest, and for a scrub or a local clean-up, stored in a bucket. */
+const KIND_SQL: Record<BulkJobKind, string> = {
+  MOVE: `c.offload_status in ('LOCAL', 'OFFLOADED')`,
+  REMOVE_LOCAL: `c.offload_status = 'OFFLOADED' and c.local_copy`,
+  VERIFY: `c.offload_status = 'OFFLOADED'`,
+};
+
 /** The filter as SQL over creative `c`, with its parameters. */
 function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown[]] {
   const clauses: [string, unknown][] = [['c.location_id = ?', sourceLocationId]];
@@ -133,27 +151,56 @@ function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown
   return [clauses.map(([sql]) => sql).join(' and '), clauses.map(([, param]) => param)];
 }
 
+const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.failedItems;
+
 /** Bulk jobs, their failures, and the source objects moves left to delete. Works inside the caller's transaction (`em.execute`). */
 export class BulkJobRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** How many results (and bytes) a job over this filter would take now. */
-  async plan(sourceLocationId: number, filter: BulkFilter): Promise<{ items: number; bytes: number }> {
+  /**
+   * How many results (and bytes) a job over this filter would take now, exactly. Without a folder
+   * or dates it is a sum over the tally's few groups (milliseconds at 10 million results); with
+   * them, a count over the location's index.
+   */
+  async plan(kind: BulkJobKind, sourceLocationId: number, filter: BulkFilter, limit: number | null): Promise<{ items: number; bytes: number }> {
     const [where, params] = whereOf(sourceLocationId, filter);
+    // The tally has no folder, dates or local-copy flag.
+    const fromTally = kind !== 'REMOVE_LOCAL' && !filter.pathPrefix && !filter.createdAfter && !filter.createdBefore;
     const [row] = (await this.em.execute(
-      `select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${where} and c.offload_status in ('LOCAL', 'OFFLOADED')`,
+      fromTally
+        ? `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${where} and ${KIND_SQL[kind]}`
+        : `select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${where} and ${KIND_SQL[kind]}`,
       params,
     )) as { items: string; bytes: string }[];
-    return { items: Number(row?.items ?? 0), bytes: Number(row?.bytes ?? 0) };
+    const items = Number(row?.items ?? 0);
+    const bytes = Number(row?.bytes ?? 0);
+    // A sample's bytes are estimated from the average size: it is chosen as it runs.
+    return limit !== null && limit < items ? { items: limit, bytes: Math.round((bytes / items) * limit) } : { items, bytes };
   }
 
   async insert(
-    job: Pick<BulkJobRow, 'kind' | 'filter' | 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'plannedItems' | 'plannedBytes' | 'createdBy'>,
+    job: Pick<
+      BulkJobRow,
+      'kind' | 'filter' | 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'limitItems' | 'plannedItems' | 'plannedBytes' | 'createdBy'
+    >,
+    cursor: string | null = null,
   ): Promise<BulkJobRow> {
     const [row] = (await this.em.execute(
-      `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, planned_items, planned_bytes, created_by, started_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, now()) returning *`,
-      [job.kind, JSON.stringify(job.filter), job.sourceLocationId, job.targetLocationId, job.deleteSource, job.plannedItems, job.plannedBytes, job.createdBy],
+      `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, limit_items, planned_items, planned_bytes, created_by,
+         cursor, started_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) returning *`,
+      [
+        job.kind,
+        JSON.stringify(job.filter),
+        job.sourceLocationId,
+        job.targetLocationId,
+        job.deleteSource,
+        job.limitItems,
+        job.plannedItems,
+        job.plannedBytes,
+        job.createdBy,
+        cursor,
+      ],
     )) as Raw[];
     return jobRow(row!);
   }
@@ -184,8 +231,8 @@ export class BulkJobRepository {
     const [where, params] = whereOf(job.sourceLocationId, job.filter);
     const rows = (await this.em.execute(
       `select ${ITEM_COLUMNS} from creative c
-       where ${where} and c.offload_status in ('LOCAL', 'OFFLOADED') ${job.cursor ? 'and c.id > ?' : ''} order by c.id limit ?`,
-      [...params, ...(job.cursor ? [job.cursor] : []), limit],
+       where ${where} and ${KIND_SQL[job.kind]} ${job.cursor ? 'and c.id > ?' : ''} order by c.id limit ?`,
+      [...params, ...(job.cursor ? [job.cursor] : []), job.limitItems === null ? limit : Math.max(0, Math.min(limit, job.limitItems - finished(job)))],
     )) as RawItem[];
     return rows.map(itemRow);
   }
@@ -239,6 +286,21 @@ export class BulkJobRepository {
       id,
       token,
     ]);
+  }
+
+  /** What a verification of the result's stored object found, while the lease holds. */
+  async recordIntegrity(id: string, token: string, integrity: 'OK' | 'MISSING' | 'MISMATCH' | 'REPAIRED'): Promise<void> {
+    await this.em.execute(`update creative set integrity = ?, integrity_checked_at = now() where id = ? and lease_token = ?`, [integrity, id, token]);
+  }
+
+  /** Marks the local copy for deletion (its object just read back as recorded), while the lease holds; false when it no longer does. */
+  async markLocalDeletePending(id: string, token: string): Promise<boolean> {
+    const updated = await this.em.execute(
+      `update creative set local_delete_pending = true, integrity = 'OK', integrity_checked_at = now()
+       where id = ? and lease_token = ? and offload_status = 'OFFLOADED' returning id`,
+      [id, token],
+    );
+    return updated.length > 0;
   }
 
   async release(id: string, token: string): Promise<void> {

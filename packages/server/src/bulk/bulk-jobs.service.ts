@@ -1,18 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { normalizeKeyPrefix, STUDIOS } from '@offload/types';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { LOCAL_LOCATION_ID, type StorageLocations } from '../storage/storage-locations.service.js';
-import { BulkJobRepository, type BulkFilter, type BulkJobRow, type BulkJobState } from './bulk-job.repository.js';
+import { BulkJobRepository, type BulkFilter, type BulkJobKind, type BulkJobRow, type BulkJobState } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
 
-/** What an admin (or the command line) asks for: a move of the results the filter selects from one location to another. */
-export interface MoveRequest {
+/** What an admin (or the command line) asks for: one kind of work over the results the filter selects in one location. */
+export interface BulkRequest {
+  kind: BulkJobKind;
   sourceLocationId: number;
-  targetLocationId: number;
-  /** Delete each source object (or local file) once its copy is verified and recorded. */
+  /** Where a MOVE copies to; null for the other kinds. */
+  targetLocationId: number | null;
+  /** A MOVE deletes each source object (or local file) once its copy is verified and recorded. */
   deleteSource: boolean;
   filter: BulkFilter;
+  /** At most this many results, from a random place in the location (a VERIFY sample); null: all. */
+  sample: number | null;
 }
+
+/** A move, in the words of its callers. */
+export const moveRequest = (r: Pick<BulkRequest, 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'filter'>): BulkRequest => ({
+  kind: 'MOVE',
+  sample: null,
+  ...r,
+});
 
 export interface BulkPlan {
   items: number;
@@ -53,17 +65,20 @@ export class BulkJobsService {
     this.jobs = new BulkJobRepository(em);
   }
 
-  async plan(input: MoveRequest): Promise<BulkPlan> {
+  async plan(input: BulkRequest): Promise<BulkPlan> {
     const request = await this.checked(input);
-    return this.jobs.plan(request.sourceLocationId, request.filter);
+    return this.jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
   }
 
-  async start(input: MoveRequest, createdBy: string): Promise<BulkJobRow> {
+  async start(input: BulkRequest, createdBy: string): Promise<BulkJobRow> {
     const request = await this.checked(input);
     return this.em.transactional(async (tx) => {
       const jobs = new BulkJobRepository(tx);
-      const plan = await jobs.plan(request.sourceLocationId, request.filter);
-      const job = await jobs.insert({ kind: 'MOVE', ...request, plannedItems: plan.items, plannedBytes: plan.bytes, createdBy });
+      const plan = await jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
+      const { sample, ...rest } = request;
+      // Results walk in id order, and ids are random: starting at a random id, the next N are a uniform sample.
+      const start = sample === null ? null : randomUUID();
+      const job = await jobs.insert({ ...rest, limitItems: sample, plannedItems: plan.items, plannedBytes: plan.bytes, createdBy }, start);
       await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
       return job;
     });
@@ -122,11 +137,19 @@ export class BulkJobsService {
   }
 
   /** The request with its folder normalised (`/images/gemini/` → `images/gemini`); every problem with it, by field. */
-  private async checked(request: MoveRequest): Promise<MoveRequest> {
+  private async checked(request: BulkRequest): Promise<BulkRequest> {
     const problems: { field: string; message: string }[] = [];
-    const [source, target] = await Promise.all([this.locations.get(request.sourceLocationId), this.locations.get(request.targetLocationId)]);
+    const move = request.kind === 'MOVE';
+    const [source, target] = await Promise.all([
+      this.locations.get(request.sourceLocationId),
+      request.targetLocationId === null ? null : this.locations.get(request.targetLocationId),
+    ]);
     if (!source) problems.push({ field: 'sourceLocationId', message: `sourceLocationId ${request.sourceLocationId} is not a storage location` });
-    if (!target) problems.push({ field: 'targetLocationId', message: `targetLocationId ${request.targetLocationId} is not a storage location` });
+    if (move && !target) problems.push({ field: 'targetLocationId', message: `targetLocationId ${request.targetLocationId} is not a storage location` });
+    if (!move && source?.id === LOCAL_LOCATION_ID)
+      problems.push({ field: 'sourceLocationId', message: 'sourceLocationId must be a bucket: results on this server have no stored object to check' });
+    if (request.sample !== null && (!Number.isInteger(request.sample) || request.sample < 1 || request.sample > 10_000_000))
+      problems.push({ field: 'sample', message: 'sample must be a whole number from 1 to 10,000,000' });
     if (source && target && source.id === target.id)
       problems.push({ field: 'targetLocationId', message: 'targetLocationId must differ from sourceLocationId' });
     if (target && target.id !== LOCAL_LOCATION_ID) {

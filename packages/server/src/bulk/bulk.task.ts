@@ -1,18 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderKey } from '@offload/types';
 import type { OffloadDeps } from '../offload/offload.job.js';
-import { finishPendingLocalDeletes, IMMUTABLE, TryLater } from '../offload/offload.job.js';
+import { finishPendingLocalDeletes, IMMUTABLE, removeLocalCopy, TryLater } from '../offload/offload.job.js';
 import { StorageError } from '../storage/drivers/errors.js';
 import { objectKey } from '../storage/drivers/keys.js';
 import { LocalDriver } from '../storage/drivers/local-driver.js';
 import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
-import { BulkJobRepository, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
+import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
 
 /** Results one batch takes before the job yields its place in the queue (new offloads go first). */
@@ -43,7 +43,7 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
     const now = await jobs.get(jobId);
     if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
     await yieldToNewResults(jobs, signal);
-    const outcome = await moveOne(deps, now, item, signal);
+    const outcome = await processOne(deps, now, item, signal);
     await jobs.progress(jobId, item.id, outcome);
     if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
   }
@@ -61,26 +61,54 @@ async function yieldToNewResults(jobs: BulkJobRepository, signal?: AbortSignal):
   while (Date.now() < until && (await jobs.offloadsWaiting())) await sleep(250, undefined, { signal }).catch(() => undefined);
 }
 
+/** What each kind does to one leased result. */
+const WORK: Record<BulkJobKind, (deps: OffloadDeps, job: BulkJobRow, item: MoveItem, lease: Lease, signal?: AbortSignal) => Promise<Outcome>> = {
+  MOVE: moveOne,
+  REMOVE_LOCAL: removeLocalOne,
+  VERIFY: verifyOne,
+};
+
+interface Lease {
+  jobs: BulkJobRepository;
+  token: string;
+}
+
 /**
- * Moves one result to the job's target, crash-safely: lease it; copy it (from its bucket through a
+ * Does the job's work on one result under a lease (an offload, or another job's worker, never
+ * touches it meanwhile; a dead worker's lease runs out), turning failures into the result's
+ * outcome: recorded, listed, retried on request. A shutdown hands the result back untouched.
+ */
+async function processOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, signal?: AbortSignal): Promise<Outcome> {
+  const jobs = new BulkJobRepository(deps.scope().em);
+  const token = randomUUID();
+  const leaseSeconds = deps.config.offload.leaseSeconds;
+  const claim = await jobs.claim(item, token, leaseSeconds);
+  if (claim === 'gone') return { kind: 'skipped' };
+  if (claim === 'busy') throw new TryLater(`result ${item.id} is held by another worker`);
+  const renew = setInterval(() => void jobs.renew(item.id, token, leaseSeconds).catch(() => undefined), (leaseSeconds * 1000) / 3);
+  try {
+    return await WORK[job.kind](deps, job, item, { jobs, token }, signal);
+  } catch (error) {
+    if (signal?.aborted) throw new TryLater(`bulk work on ${item.id} was stopped by a shutdown`);
+    return failed(error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`);
+  } finally {
+    clearInterval(renew);
+    await jobs.release(item.id, token).catch(() => undefined);
+  }
+}
+
+/**
+ * Moves one result to the job's target, crash-safely: copy it (from its bucket through a
  * temporary file, or from the results disk) with the target's own verification; check the copy
  * against the SHA-256 recorded for it; switch the record to the copy, recording in the same
  * transaction the source object to delete; then delete it. A crash before the switch leaves an
  * unused copy that the next attempt overwrites; after it, a recorded deletion that the next batch
  * (or the worker's tick) carries out. Nothing is deleted before its copy is verified and recorded.
  */
-async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, signal?: AbortSignal): Promise<Outcome> {
+async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { jobs, token }: Lease, signal?: AbortSignal): Promise<Outcome> {
   const { config } = deps;
-  const { locations, em } = deps.scope();
-  const jobs = new BulkJobRepository(em);
-  const token = randomUUID();
-  const leaseSeconds = config.offload.leaseSeconds;
-  const claim = await jobs.claim(item, token, leaseSeconds);
-  if (claim === 'gone') return { kind: 'skipped' };
-  if (claim === 'busy') throw new TryLater(`result ${item.id} is held by another worker`);
-
-  const renew = setInterval(() => void jobs.renew(item.id, token, leaseSeconds).catch(() => undefined), (leaseSeconds * 1000) / 3);
-  const [source, target] = await Promise.all([locations.require(job.sourceLocationId), locations.require(job.targetLocationId)]);
+  const { locations } = deps.scope();
+  const [source, target] = await Promise.all([locations.require(job.sourceLocationId), locations.require(job.targetLocationId!)]);
   const temp = path.join(config.dataDir, 'tmp', `bulk-${token}`);
   try {
     // The bytes to copy: the bucket object (downloaded, and checked against the recorded SHA-256), or the local file.
@@ -116,14 +144,91 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, signa
     }
     if (job.deleteSource) await (source.id === LOCAL_LOCATION_ID ? finishPendingLocalDeletes(deps) : removeLeftSources(deps));
     return { kind: 'done', bytes: written.size };
-  } catch (error) {
-    if (signal?.aborted) throw new TryLater(`the move of ${item.id} was stopped by a shutdown`);
-    return failed(error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`);
   } finally {
-    clearInterval(renew);
-    await jobs.release(item.id, token).catch(() => undefined);
     await rm(temp, { force: true });
   }
+}
+
+/** The SHA-256 of a result's stored object as it reads back now; null when it is missing. */
+async function storedSha256(driver: BucketDriver, key: string): Promise<string | null> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of (await driver.read(key)) as AsyncIterable<Buffer>) hash.update(chunk);
+  } catch (error) {
+    if (StorageError.is(error, 'NOT_FOUND')) return null;
+    throw error;
+  }
+  return hash.digest('hex');
+}
+
+/** The SHA-256 of the result's local copy, or null when there is none. */
+async function localSha256(file: string): Promise<string | null> {
+  const hash = createHash('sha256');
+  try {
+    await pipeline(createReadStream(file), hash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * A scrub of one result: its stored object read back and compared with the SHA-256 recorded for
+ * it. A missing or different object is marked, and re-uploaded from the local copy when that
+ * still has the recorded bytes (verified like any upload); otherwise the result is listed as
+ * failed with what was found.
+ */
+async function verifyOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { jobs, token }: Lease, signal?: AbortSignal): Promise<Outcome> {
+  const { locations } = deps.scope();
+  const location = await locations.require(job.sourceLocationId);
+  const driver = bucketDriver(deps, locations, location, 'read');
+  const found = await storedSha256(driver, item.objectKey!);
+  if (found !== null && (found === item.sha256 || !item.sha256)) {
+    await jobs.recordIntegrity(item.id, token, 'OK');
+    return { kind: 'done', bytes: item.size };
+  }
+  const problem = found === null ? 'MISSING' : 'MISMATCH';
+  const local = path.join(deps.config.resultsDir, item.path);
+  if (item.localCopy && (await localSha256(local)) === item.sha256) {
+    const written = await bucketDriver(deps, locations, location, 'write').writeFile(item.objectKey!, local, {
+      contentType: item.contentType,
+      cacheControl: IMMUTABLE,
+      signal,
+    });
+    if (written.sha256 === item.sha256) {
+      await jobs.recordIntegrity(item.id, token, 'REPAIRED');
+      return { kind: 'done', bytes: item.size };
+    }
+  }
+  await jobs.recordIntegrity(item.id, token, problem);
+  return failed(
+    problem === 'MISSING'
+      ? `The object ${item.objectKey} is missing from ${describe(location)}, and no local copy with the recorded bytes is left to restore it from`
+      : `The object ${item.objectKey} in ${describe(location)} does not match the SHA-256 recorded for it (${item.sha256!.slice(0, 12)}…), and no ` +
+          'local copy with the recorded bytes is left to repair it from',
+  );
+}
+
+/**
+ * Deletes one result's local copy, only once its stored object has read back exactly as recorded
+ * (the local copy may be the last good one). Marked first, in the record, then deleted: a crash
+ * between leaves the mark, which the worker's tick finishes.
+ */
+async function removeLocalOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { jobs, token }: Lease): Promise<Outcome> {
+  const { locations, creativeRepository } = deps.scope();
+  const location = await locations.require(job.sourceLocationId);
+  const found = await storedSha256(bucketDriver(deps, locations, location, 'read'), item.objectKey!);
+  if (found === null || !item.sha256 || found !== item.sha256) {
+    return failed(
+      found === null
+        ? `The object ${item.objectKey} is missing from ${describe(location)}: the local copy is kept`
+        : `The object ${item.objectKey} in ${describe(location)} does not read back as recorded: the local copy is kept`,
+    );
+  }
+  if (!(await jobs.markLocalDeletePending(item.id, token))) return { kind: 'skipped' };
+  await removeLocalCopy(deps, creativeRepository, item.id, item.path);
+  return { kind: 'done', bytes: item.size };
 }
 
 const failed = (error: string): Outcome => ({ kind: 'failed', error });

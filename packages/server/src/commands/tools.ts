@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LOCAL_STORAGE, STUDIOS, type ProviderKey } from '@offload/types';
 import { compose, configFromEnvironment, type Runtime } from '../app/composition.js';
-import { BulkJobsService, progressOf, type MoveRequest } from '../bulk/bulk-jobs.service.js';
+import { BulkJobsService, moveRequest, progressOf, type BulkRequest } from '../bulk/bulk-jobs.service.js';
 import type { BulkFilter, BulkJobRow } from '../bulk/bulk-job.repository.js';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { createLogger } from '../log/logger.js';
@@ -13,6 +13,8 @@ const USAGE = `Offload tools: move results between storage locations, as the adm
   pnpm offload-tools offload-existing [filters]      results on this server → the active bucket
   pnpm offload-tools download-back --from <id>       a bucket's results → this server
   pnpm offload-tools move --from <id> --to <id>      between any two locations ("local" is this server, "active" the Default Storage's bucket)
+  pnpm offload-tools remove-local --from <id>        delete local copies of a bucket's results, each once its object reads back as recorded
+  pnpm offload-tools verify --from <id> [--sample N] read stored objects back against their recorded SHA-256; repair from local copies
   pnpm offload-tools jobs                            running, paused and recent jobs, with their progress
   pnpm offload-tools job <id> [--watch]              one job, its progress and failures
   pnpm offload-tools pause|resume|cancel|retry <id>  pause, resume, cancel a job, or retry its failed results
@@ -23,6 +25,7 @@ Options of offload-existing, download-back and move:
   --folder <path>          only results under this folder (images/gemini)
   --created-after <date>   only results finalized at or after this time (2026-11-01)
   --created-before <date>  only results finalized before this time
+  --sample <n>             verify: at most n results, from a random place (a daily sample)
   --dry-run                say how many results and bytes it would take, and start nothing
   --watch                  follow the job's progress until it finishes (Ctrl-C stops watching, not the job)
 
@@ -36,6 +39,7 @@ const OPTIONS = {
   folder: { type: 'string' },
   'created-after': { type: 'string' },
   'created-before': { type: 'string' },
+  sample: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   watch: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -55,12 +59,12 @@ const clock = (seconds: number) => {
 };
 
 /** One line: the same numbers the admin's progress bar shows. */
-export function progressLine(job: BulkJobRow, labels: { source: string; target: string }): string {
+export function progressLine(job: BulkJobRow, labels: { source: string; target: string | null }): string {
   const p = progressOf(job);
   const percent = job.plannedItems ? Math.floor((p.finishedItems / job.plannedItems) * 100) : 100;
   return [
     `Job ${job.id} ${job.state}`,
-    `${labels.source} → ${labels.target}`,
+    labels.target ? `${labels.source} → ${labels.target}` : `${KIND_WORDS[job.kind]} ${labels.source}`,
     `${count(p.finishedItems)} of ${count(job.plannedItems)} results (${percent}%)`,
     `${size(job.doneBytes)} of ${size(job.plannedBytes)}`,
     ...(job.failedItems ? [`${count(job.failedItems)} failed`] : []),
@@ -68,6 +72,8 @@ export function progressLine(job: BulkJobRow, labels: { source: string; target: 
     ...(p.etaSeconds !== null ? [`ETA ${clock(p.etaSeconds)}`] : []),
   ].join(' · ');
 }
+
+const KIND_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'move', REMOVE_LOCAL: 'remove local copies of', VERIFY: 'verify' };
 
 class UsageError extends Error {}
 
@@ -101,7 +107,8 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
     const location = await scope.locations.require(locationId);
     return location.id === LOCAL_LOCATION_ID ? 'local' : `${location.provider} ${location.bucket} (#${location.id})`;
   };
-  const show = async (job: BulkJobRow) => progressLine(job, { source: await label(job.sourceLocationId), target: await label(job.targetLocationId) });
+  const show = async (job: BulkJobRow) =>
+    progressLine(job, { source: await label(job.sourceLocationId), target: job.targetLocationId === null ? null : await label(job.targetLocationId) });
   const needId = () => {
     if (!id) throw new UsageError(`${command} needs a job id: pnpm offload-tools ${command} <id>`);
     return id;
@@ -119,19 +126,18 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
     }
     case 'offload-existing':
     case 'download-back':
-    case 'move': {
-      const defaults = command === 'offload-existing' ? { from: 'local', to: 'active' } : command === 'download-back' ? { to: 'local' } : {};
-      const request: MoveRequest = {
-        sourceLocationId: await locationOf(runtime, 'from', values.from ?? defaults.from),
-        targetLocationId: await locationOf(runtime, 'to', values.to ?? defaults.to),
-        deleteSource: values['delete-source'],
-        filter: filterOf(values),
-      };
+    case 'move':
+    case 'remove-local':
+    case 'verify': {
+      const request = await requestOf(runtime, command, values);
       if (values['dry-run']) {
         const plan = await bulk.plan(request);
-        console.log(
-          `${count(plan.items)} results, ${size(plan.bytes)} would move from ${await label(request.sourceLocationId)} to ${await label(request.targetLocationId)}.`,
-        );
+        const verb = { MOVE: 'would move', REMOVE_LOCAL: 'of local copies would be deleted', VERIFY: 'would be read back' }[request.kind];
+        const where =
+          request.targetLocationId === null
+            ? `in ${await label(request.sourceLocationId)}`
+            : `from ${await label(request.sourceLocationId)} to ${await label(request.targetLocationId)}`;
+        console.log(`${count(plan.items)} results, ${size(plan.bytes)} ${verb} ${where}.`);
         return 0;
       }
       const job = await bulk.start(request, 'command line');
@@ -201,6 +207,26 @@ async function locationOf(runtime: Runtime, flag: 'from' | 'to', value: string |
   if (!/^[1-9]\d{0,9}$/.test(value))
     throw new UsageError(`--${flag} must be a location id (pnpm offload-tools locations), "local" or "active"; got "${value}"`);
   return Number(value);
+}
+
+/** The request a job command asks for. */
+async function requestOf(runtime: Runtime, command: string, values: Values): Promise<BulkRequest> {
+  const filter = filterOf(values);
+  if (command === 'remove-local' || command === 'verify') {
+    const sample = values.sample === undefined ? null : Number(values.sample);
+    if (sample !== null && (command !== 'verify' || !Number.isInteger(sample) || sample < 1)) {
+      throw new UsageError(command === 'verify' ? `--sample must be a whole number of results; got "${values.sample}"` : '--sample is for verify');
+    }
+    const sourceLocationId = await locationOf(runtime, 'from', values.from);
+    return { kind: command === 'verify' ? 'VERIFY' : 'REMOVE_LOCAL', sourceLocationId, targetLocationId: null, deleteSource: false, filter, sample };
+  }
+  const defaults = command === 'offload-existing' ? { from: 'local', to: 'active' } : command === 'download-back' ? { to: 'local' } : {};
+  return moveRequest({
+    sourceLocationId: await locationOf(runtime, 'from', values.from ?? defaults.from),
+    targetLocationId: await locationOf(runtime, 'to', values.to ?? defaults.to),
+    deleteSource: values['delete-source'],
+    filter,
+  });
 }
 
 function filterOf(values: Values): BulkFilter {

@@ -96,4 +96,16 @@ export class Creative {
   @Field(() => DateTime, { nullable: true })
   @Property({ type: 'datetime', nullable: true })
   offloadedAt: Date | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'What the last verification of its stored object found: OK, MISSING, MISMATCH (other bytes than recorded), or REPAIRED (re-uploaded from the local copy); null: not verified since it was stored.',
+  })
+  @Property({ type: 'string', length: 16, nullable: true })
+  integrity: string | null = null;
+
+  @Field(() => DateTime, { nullable: true })
+  @Property({ type: 'datetime', nullable: true })
+  integrityCheckedAt: Date | null = null;
 }

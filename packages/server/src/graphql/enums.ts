@@ -10,7 +10,7 @@ import {
   STORAGE_KEYS,
   STUDIOS,
 } from '@offload/types';
-import { BULK_JOB_STATES } from '../bulk/bulk-job.repository.js';
+import { BULK_JOB_KINDS, BULK_JOB_STATES } from '../bulk/bulk-job.repository.js';
 
 /**
  * Every GraphQL enum, built from the one list that defines its values (in @offload/types or the
@@ -48,3 +48,8 @@ export const BulkJobStateEnum = graphqlEnum(
   'BulkJobState',
   'RUNNING until every result is done (COMPLETED), or PAUSED / CANCELED by an admin.',
 );
+export const BulkJobKindEnum = graphqlEnum(BULK_JOB_KINDS, 'BulkJobKind', 'What a bulk job does to each result.', {
+  MOVE: 'Copy it to another location (verified), switch it there, optionally delete the source.',
+  REMOVE_LOCAL: 'Delete its local copy once its stored object reads back as recorded.',
+  VERIFY: 'Read its stored object back and compare it with the recorded SHA-256; repair from a local copy.',
+});

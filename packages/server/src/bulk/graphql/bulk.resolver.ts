@@ -1,12 +1,12 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ROLE, type Studio } from '@offload/types';
 import type { Context } from '../../graphql/context.js';
-import { BulkJobStateEnum, StudioEnum } from '../../graphql/enums.js';
+import { BulkJobKindEnum, BulkJobStateEnum, StudioEnum } from '../../graphql/enums.js';
 import { DateTime } from '../../graphql/scalars.js';
 import { StorageLocationType } from '../../storage/graphql/location.types.js';
 import { locationIdOf, locationView } from '../../storage/graphql/location.resolver.js';
-import { BulkJobsService, progressOf, type MoveRequest } from '../bulk-jobs.service.js';
-import type { BulkJobRow, BulkJobState } from '../bulk-job.repository.js';
+import { BulkJobsService, moveRequest, progressOf, type BulkRequest } from '../bulk-jobs.service.js';
+import type { BulkFilter as Filter, BulkJobKind, BulkJobRow, BulkJobState } from '../bulk-job.repository.js';
 
 @InputType({ description: 'Which results a bulk job takes; every given condition holds.' })
 class BulkFilterInput {
@@ -38,6 +38,30 @@ class MoveResultsInput {
 
   @Field(() => BulkFilterInput, { nullable: true })
   filter?: BulkFilterInput | null;
+}
+
+@InputType({ description: 'Delete the local copies of a bucket’s results whose stored objects read back exactly as recorded.' })
+class RemoveLocalCopiesInput {
+  @Field(() => ID, { description: 'The bucket location whose results’ local copies go.' })
+  locationId!: string;
+
+  @Field(() => BulkFilterInput, { nullable: true })
+  filter?: BulkFilterInput | null;
+}
+
+@InputType({
+  description:
+    'Read stored objects back and compare them with their recorded SHA-256 (a scrub); mismatched or missing ones are marked, and repaired from a local copy where one exists.',
+})
+class VerifyStoredObjectsInput {
+  @Field(() => ID)
+  locationId!: string;
+
+  @Field(() => BulkFilterInput, { nullable: true })
+  filter?: BulkFilterInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Check at most this many results, from a random place (a sample); null: all.' })
+  sample?: number | null;
 }
 
 @ObjectType({ description: 'What a bulk job would take, counted now (a dry run).' })
@@ -84,6 +108,9 @@ class BulkJob {
   @Field(() => ID)
   id!: string;
 
+  @Field(() => BulkJobKindEnum)
+  kind!: BulkJobKind;
+
   @Field(() => BulkJobStateEnum)
   state!: BulkJobState;
 
@@ -92,6 +119,9 @@ class BulkJob {
 
   @Field(() => Boolean)
   deleteSource!: boolean;
+
+  @Field(() => Float, { nullable: true, description: 'At most this many results (a sample); null: every result the filter selects.' })
+  limitItems!: number | null;
 
   @Field(() => Float, { description: 'Results the filter selected when the job started.' })
   plannedItems!: number;
@@ -143,34 +173,76 @@ const view = (row: BulkJobRow): BulkJob =>
 
 const service = (ctx: Context) => new BulkJobsService(ctx.em, ctx.locations);
 
-function requestOf(input: MoveResultsInput): MoveRequest {
-  const filter = input.filter ?? {};
+function filterOf(filter: BulkFilterInput | null | undefined): Filter {
   return {
+    ...(filter?.studio ? { studio: filter.studio } : {}),
+    ...(filter?.pathPrefix ? { pathPrefix: filter.pathPrefix } : {}),
+    ...(filter?.createdAfter ? { createdAfter: filter.createdAfter.toISOString() } : {}),
+    ...(filter?.createdBefore ? { createdBefore: filter.createdBefore.toISOString() } : {}),
+  };
+}
+
+const moveOf = (input: MoveResultsInput): BulkRequest =>
+  moveRequest({
     sourceLocationId: locationIdOf(input.sourceLocationId, 'sourceLocationId'),
     targetLocationId: locationIdOf(input.targetLocationId, 'targetLocationId'),
     deleteSource: input.deleteSource,
-    filter: {
-      ...(filter.studio ? { studio: filter.studio } : {}),
-      ...(filter.pathPrefix ? { pathPrefix: filter.pathPrefix } : {}),
-      ...(filter.createdAfter ? { createdAfter: filter.createdAfter.toISOString() } : {}),
-      ...(filter.createdBefore ? { createdBefore: filter.createdBefore.toISOString() } : {}),
-    },
-  };
-}
+    filter: filterOf(input.filter),
+  });
+const removeLocalOf = (input: RemoveLocalCopiesInput): BulkRequest => ({
+  kind: 'REMOVE_LOCAL',
+  sourceLocationId: locationIdOf(input.locationId, 'locationId'),
+  targetLocationId: null,
+  deleteSource: false,
+  filter: filterOf(input.filter),
+  sample: null,
+});
+const verifyOf = (input: VerifyStoredObjectsInput): BulkRequest => ({
+  kind: 'VERIFY',
+  sourceLocationId: locationIdOf(input.locationId, 'locationId'),
+  targetLocationId: null,
+  deleteSource: false,
+  filter: filterOf(input.filter),
+  sample: input.sample ?? null,
+});
+const actorOf = (ctx: Context) => (ctx.actor?.kind === 'admin' ? ctx.actor.email : 'admin');
 
 @Resolver(() => BulkJob)
 export class BulkJobResolver {
   @Authorized(ADMIN_ROLE)
   @Query(() => BulkPlan, { description: 'How many results, and bytes, a move would take now: its dry run.' })
   planMoveResults(@Arg('input', () => MoveResultsInput) input: MoveResultsInput, @Ctx() ctx: Context): Promise<BulkPlan> {
-    return service(ctx).plan(requestOf(input));
+    return service(ctx).plan(moveOf(input));
   }
 
   @Authorized(ADMIN_ROLE)
   @Mutation(() => BulkJob, { description: 'Starts moving the results the filter selects; it runs behind new results’ offloads.' })
   async moveResults(@Arg('input', () => MoveResultsInput) input: MoveResultsInput, @Ctx() ctx: Context): Promise<BulkJob> {
-    const actor = ctx.actor?.kind === 'admin' ? ctx.actor.email : 'admin';
-    return view(await service(ctx).start(requestOf(input), actor));
+    return view(await service(ctx).start(moveOf(input), actorOf(ctx)));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Query(() => BulkPlan, { description: 'How many local copies, and bytes, removeLocalCopies would delete now.' })
+  planRemoveLocalCopies(@Arg('input', () => RemoveLocalCopiesInput) input: RemoveLocalCopiesInput, @Ctx() ctx: Context): Promise<BulkPlan> {
+    return service(ctx).plan(removeLocalOf(input));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob, { description: 'Deletes local copies, each only after its stored object reads back as recorded.' })
+  async removeLocalCopies(@Arg('input', () => RemoveLocalCopiesInput) input: RemoveLocalCopiesInput, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).start(removeLocalOf(input), actorOf(ctx)));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Query(() => BulkPlan, { description: 'How many stored objects, and bytes, verifyStoredObjects would read back now.' })
+  planVerifyStoredObjects(@Arg('input', () => VerifyStoredObjectsInput) input: VerifyStoredObjectsInput, @Ctx() ctx: Context): Promise<BulkPlan> {
+    return service(ctx).plan(verifyOf(input));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob, { description: 'Reads stored objects back and compares each with its recorded SHA-256 (a scrub).' })
+  async verifyStoredObjects(@Arg('input', () => VerifyStoredObjectsInput) input: VerifyStoredObjectsInput, @Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).start(verifyOf(input), actorOf(ctx)));
   }
 
   @Authorized(ADMIN_ROLE)
@@ -214,9 +286,9 @@ export class BulkJobResolver {
     return locationView(await ctx.locations.require(job.row.sourceLocationId), ctx);
   }
 
-  @FieldResolver(() => StorageLocationType)
-  async target(@Root() job: BulkJob, @Ctx() ctx: Context): Promise<StorageLocationType> {
-    return locationView(await ctx.locations.require(job.row.targetLocationId), ctx);
+  @FieldResolver(() => StorageLocationType, { nullable: true, description: 'Where a move copies to; null for the other kinds.' })
+  async target(@Root() job: BulkJob, @Ctx() ctx: Context): Promise<StorageLocationType | null> {
+    return job.row.targetLocationId === null ? null : locationView(await ctx.locations.require(job.row.targetLocationId), ctx);
   }
 
   @FieldResolver(() => Float, { nullable: true, description: 'Bytes per second since the job started (null before any result is done).' })

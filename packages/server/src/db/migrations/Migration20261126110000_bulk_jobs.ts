@@ -13,6 +13,7 @@ export class Migration20261126110000_bulk_jobs extends Migration {
       "source_location_id" int references "storage_location" ("id"),
       "target_location_id" int references "storage_location" ("id"),
       "delete_source" boolean not null default false,
+      "limit_items" bigint,
       "planned_items" bigint not null,
       "planned_bytes" bigint not null,
       "cursor" uuid,
@@ -29,6 +30,8 @@ export class Migration20261126110000_bulk_jobs extends Migration {
       constraint "bulk_job_state_check" check ("state" in ('RUNNING', 'PAUSED', 'CANCELED', 'COMPLETED'))
     );`);
     this.addSql(`create index "bulk_job_created_at_index" on "bulk_job" ("created_at" desc);`);
+    // What the last verification of a result's stored object found (OK, MISSING, MISMATCH, REPAIRED), and when.
+    this.addSql(`alter table "creative" add column "integrity" varchar(16), add column "integrity_checked_at" timestamptz;`);
     // One row per result that failed in a job: its error; `retry` once the admin asks to try again.
     this.addSql(`create table "bulk_job_failure" (
       "job_id" bigint not null references "bulk_job" ("id") on delete cascade,
@@ -52,5 +55,6 @@ export class Migration20261126110000_bulk_jobs extends Migration {
     this.addSql('drop table "bulk_pending_delete";');
     this.addSql('drop table "bulk_job_failure";');
     this.addSql('drop table "bulk_job";');
+    this.addSql('alter table "creative" drop column "integrity", drop column "integrity_checked_at";');
   }
 }
