@@ -18,3 +18,7 @@ export function bulkJobIdOf(payload: unknown): string | null {
 /** An expression that queues the next batch of the bulk job whose id is the parameter (bound twice: payload and key). */
 export const queueBulkBatchSql = `graphile_worker.add_job(
   '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => 25)`;
+
+/** The daily sample scrub: at 03:00 UTC, graphile-worker's crontab queues it once for all workers. */
+export const VERIFY_SAMPLE_TASK = 'verify-sample';
+export const VERIFY_SAMPLE_CRONTAB = `0 3 * * * ${VERIFY_SAMPLE_TASK}`;

@@ -127,6 +127,26 @@ describe('verifying stored objects (a scrub)', () => {
     expect(done.doneItems + done.failedItems).toBeLessThanOrEqual(5);
   });
 
+  it('runs a daily sample in every bucket holding results: scheduled in the queue’s crontab, and a job when it fires', async () => {
+    const db = app.orm.em.getConnection();
+    // The worker registered the schedule (03:00 UTC every day) with the queue.
+    expect(await db.execute(`select identifier from graphile_worker._private_known_crontabs where identifier = 'verify-sample'`)).toHaveLength(1);
+    // What the schedule queues, queued now.
+    await db.execute(`select graphile_worker.add_job('verify-sample', '{}'::json)`);
+    let sample: JobView & { createdBy: string } = undefined!;
+    await expect
+      .poll(
+        async () => {
+          const { bulkJobs } = await gql<{ bulkJobs: (JobView & { createdBy: string })[] }>(`{ bulkJobs { ${JOB_FIELDS} createdBy } }`);
+          sample = bulkJobs.find((j) => j.createdBy === 'daily sample')!;
+          return sample?.state;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('COMPLETED');
+    expect(sample).toMatchObject({ kind: 'VERIFY', plannedItems: 20 });
+  });
+
   it('refuses to verify the results disk, naming the field', async () => {
     const res = await app.graphql('mutation { verifyStoredObjects(input: { locationId: "1" }) { id } }', {}, admin);
     expect(res.errors?.[0]).toMatchObject({

@@ -14,6 +14,7 @@ import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
+import { BulkJobsService } from './bulk-jobs.service.js';
 
 /** Results one batch takes before the job yields its place in the queue (new offloads go first). */
 export const BATCH_SIZE = 25;
@@ -276,4 +277,24 @@ export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
     removed++;
   }
   return removed;
+}
+
+/**
+ * The daily sample: for every bucket location holding results, a VERIFY job over a random sample
+ * of `verifySampleSize` of them, unless one is already running there. Returns the jobs started.
+ */
+export async function startDailySample(deps: OffloadDeps): Promise<number> {
+  const size = deps.config.offload.verifySampleSize;
+  if (!size) return 0;
+  const { em, locations } = deps.scope();
+  const service = new BulkJobsService(em, locations);
+  const running = new Set((await service.list(200)).filter((j) => j.kind === 'VERIFY' && j.state === 'RUNNING').map((j) => j.sourceLocationId));
+  let started = 0;
+  for (const location of await locations.list()) {
+    if (location.id === LOCAL_LOCATION_ID || running.has(location.id) || !(await locations.usageOf(location.id))?.results) continue;
+    const request = { kind: 'VERIFY' as const, sourceLocationId: location.id, targetLocationId: null, deleteSource: false, filter: {}, sample: size };
+    await service.start(request, 'daily sample');
+    started++;
+  }
+  return started;
 }

@@ -74,6 +74,12 @@ const env = z.object({
     .min(1, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25')
     .max(25, 'OFFLOAD_MAX_ATTEMPTS must be between 1 and 25')
     .default(10),
+  VERIFY_SAMPLE_SIZE: z.coerce
+    .number({ error: 'VERIFY_SAMPLE_SIZE must be a number' })
+    .int()
+    .min(0, 'VERIFY_SAMPLE_SIZE must be between 0 (off) and 10000000')
+    .max(10_000_000, 'VERIFY_SAMPLE_SIZE must be between 0 (off) and 10000000')
+    .default(1000),
   OFFLOAD_REQUEST_TIMEOUT_SECONDS: z.coerce
     .number({ error: 'OFFLOAD_REQUEST_TIMEOUT_SECONDS must be a number' })
     .int()
@@ -128,6 +134,8 @@ export interface Config {
     leaseSeconds: number;
     /** How long one request to the store (a PUT or one part) may take before it is abandoned and retried. */
     requestTimeoutSeconds: number;
+    /** Stored objects each bucket location reads back every day at 03:00 UTC (a sample scrub); 0: none. */
+    verifySampleSize: number;
   };
   signedUrlTtlSeconds: number;
   /** Bearer token for /metrics; unset: /metrics is off. */
@@ -184,6 +192,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.OFFLOAD_MAX_ATTEMPTS,
       leaseSeconds: e.OFFLOAD_LEASE_SECONDS,
       requestTimeoutSeconds: e.OFFLOAD_REQUEST_TIMEOUT_SECONDS,
+      verifySampleSize: e.VERIFY_SAMPLE_SIZE,
     },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     metricsToken: e.METRICS_TOKEN,

@@ -5,8 +5,8 @@ import type { Scope } from '../app/composition.js';
 import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
 import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
-import { removeLeftSources, runBulkBatch } from '../bulk/bulk.task.js';
-import { BULK_TASK, bulkJobIdOf } from '../bulk/bulk-queue.js';
+import { removeLeftSources, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
+import { BULK_TASK, bulkJobIdOf, VERIFY_SAMPLE_CRONTAB, VERIFY_SAMPLE_TASK } from '../bulk/bulk-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 
 /**
@@ -51,6 +51,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     pollInterval: 1000,
     logger: queueLogger(logger),
     events,
+    // The daily sample scrub; graphile-worker runs a crontab item once across all workers.
+    crontab: VERIFY_SAMPLE_CRONTAB,
     taskList: {
       [OFFLOAD_TASK]: async (payload, helpers) => {
         const creativeId = creativeIdOf(payload);
@@ -68,6 +70,10 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
           return;
         }
         await runBulkBatch(deps, jobId, helpers.abortSignal);
+      },
+      [VERIFY_SAMPLE_TASK]: async () => {
+        const started = await startDailySample(deps);
+        if (started) logger.info({ started }, 'started the daily sample verification of stored objects');
       },
     },
   });
