@@ -53,6 +53,8 @@ const ACCESS: Record<string, 'public' | 'signed-in' | 'admin' | { scopes: string
   'Query.planRemoveLocalCopies': 'admin',
   'Mutation.removeLocalCopies': 'admin',
   'Query.planVerifyStoredObjects': 'admin',
+  'Query.planScanResultsDisk': 'admin',
+  'Mutation.scanResultsDisk': 'admin',
   'Mutation.verifyStoredObjects': 'admin',
   'Query.bulkJobs': 'admin',
   'Query.bulkJob': 'admin',

@@ -4,9 +4,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * MOVE: copy each result to another location and switch it there. REMOVE_LOCAL: delete the local
  * copies of a bucket's results whose objects read back as recorded. VERIFY: read each stored
  * object back and compare it with the SHA-256 recorded for it (a scrub), repairing from a local
- * copy where one exists.
+ * copy where one exists. SCAN: register the results on the disk that were never finalized.
  */
-export const BULK_JOB_KINDS = ['MOVE', 'REMOVE_LOCAL', 'VERIFY'] as const;
+export const BULK_JOB_KINDS = ['MOVE', 'REMOVE_LOCAL', 'VERIFY', 'SCAN'] as const;
 export type BulkJobKind = (typeof BULK_JOB_KINDS)[number];
 export const BULK_JOB_STATES = ['RUNNING', 'PAUSED', 'CANCELED', 'COMPLETED'] as const;
 export type BulkJobState = (typeof BULK_JOB_STATES)[number];
@@ -138,6 +138,8 @@ const KIND_SQL: Record<BulkJobKind, string> = {
   MOVE: `c.offload_status in ('LOCAL', 'OFFLOADED')`,
   REMOVE_LOCAL: `c.offload_status = 'OFFLOADED' and c.local_copy`,
   VERIFY: `c.offload_status = 'OFFLOADED'`,
+  // A scan walks the disk, not the table.
+  SCAN: 'false',
 };
 
 /** The filter as SQL over creative `c`, with its parameters. */
@@ -335,6 +337,15 @@ export class BulkJobRepository {
       }
       return true;
     });
+  }
+
+  /** Adds a scan's progress: results registered (and their bytes), files already known, files that are not results (one named). */
+  async addCounts(jobId: string, delta: { done: number; bytes: number; skipped: number; failed: number; example: string | null }): Promise<void> {
+    await this.em.execute(
+      `update bulk_job set done_items = done_items + ?, done_bytes = done_bytes + ?, skipped_items = skipped_items + ?, failed_items = failed_items + ?,
+         last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
+      [delta.done, delta.bytes, delta.skipped, delta.failed, delta.example, jobId],
+    );
   }
 
   /** Records one result's outcome and moves the cursor past it. */

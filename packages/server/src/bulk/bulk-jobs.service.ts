@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Scope } from '../app/composition.js';
+import type { CreativeRepository } from '../creatives/creative.repository.js';
+import { scanResultsDisk } from './scan.js';
 import { normalizeKeyPrefix, STUDIOS } from '@offload/types';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { LOCAL_LOCATION_ID, type StorageLocations } from '../storage/storage-locations.service.js';
@@ -58,15 +61,24 @@ export function progressOf(job: BulkJobRow, now = new Date()): BulkProgress {
 export class BulkJobsService {
   private readonly jobs: BulkJobRepository;
 
+  private readonly em: EntityManager;
+  private readonly locations: StorageLocations;
+  private readonly creatives: CreativeRepository;
+
   constructor(
-    private readonly em: EntityManager,
-    private readonly locations: StorageLocations,
+    scope: Pick<Scope, 'em' | 'locations' | 'creativeRepository'>,
+    private readonly resultsDir: string,
   ) {
-    this.jobs = new BulkJobRepository(em);
+    ({ em: this.em, locations: this.locations, creativeRepository: this.creatives } = scope);
+    this.jobs = new BulkJobRepository(this.em);
   }
 
   async plan(input: BulkRequest): Promise<BulkPlan> {
     const request = await this.checked(input);
+    if (request.kind === 'SCAN') {
+      const counts = await scanResultsDisk(this.resultsDir, this.creatives, { dryRun: true });
+      return { items: counts.registered, bytes: counts.bytes };
+    }
     return this.jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
   }
 
@@ -74,7 +86,8 @@ export class BulkJobsService {
     const request = await this.checked(input);
     return this.em.transactional(async (tx) => {
       const jobs = new BulkJobRepository(tx);
-      const plan = await jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
+      // A scan's size is what its dry run found; it counts as it goes.
+      const plan = request.kind === 'SCAN' ? await this.plan(request) : await jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
       const { sample, ...rest } = request;
       // Results walk in id order, and ids are random: starting at a random id, the next N are a uniform sample.
       const start = sample === null ? null : randomUUID();
@@ -140,13 +153,15 @@ export class BulkJobsService {
   private async checked(request: BulkRequest): Promise<BulkRequest> {
     const problems: { field: string; message: string }[] = [];
     const move = request.kind === 'MOVE';
+    const scan = request.kind === 'SCAN';
     const [source, target] = await Promise.all([
       this.locations.get(request.sourceLocationId),
       request.targetLocationId === null ? null : this.locations.get(request.targetLocationId),
     ]);
     if (!source) problems.push({ field: 'sourceLocationId', message: `sourceLocationId ${request.sourceLocationId} is not a storage location` });
     if (move && !target) problems.push({ field: 'targetLocationId', message: `targetLocationId ${request.targetLocationId} is not a storage location` });
-    if (!move && source?.id === LOCAL_LOCATION_ID)
+    if (scan && source?.id !== LOCAL_LOCATION_ID) problems.push({ field: 'sourceLocationId', message: 'A scan reads the results disk (location 1)' });
+    if (!move && !scan && source?.id === LOCAL_LOCATION_ID)
       problems.push({ field: 'sourceLocationId', message: 'sourceLocationId must be a bucket: results on this server have no stored object to check' });
     if (request.sample !== null && (!Number.isInteger(request.sample) || request.sample < 1 || request.sample > 10_000_000))
       problems.push({ field: 'sample', message: 'sample must be a whole number from 1 to 10,000,000' });

@@ -14,6 +14,7 @@ import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
+import { scanResultsDisk } from './scan.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
 
 /** Results one batch takes before the job yields its place in the queue (new offloads go first). */
@@ -37,6 +38,7 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   if (!job || job.state !== 'RUNNING') return;
   const log = deps.logger.child({ bulkJobId: jobId, kind: job.kind });
   await removeLeftSources(deps);
+  if (job.kind === 'SCAN') return runScan(deps, job);
 
   const items = [...(await jobs.takeRetries(job, BATCH_SIZE)), ...(await jobs.nextItems(job, BATCH_SIZE))];
   for (const item of items) {
@@ -63,7 +65,10 @@ async function yieldToNewResults(jobs: BulkJobRepository, signal?: AbortSignal):
 }
 
 /** What each kind does to one leased result. */
-const WORK: Record<BulkJobKind, (deps: OffloadDeps, job: BulkJobRow, item: MoveItem, lease: Lease, signal?: AbortSignal) => Promise<Outcome>> = {
+const WORK: Record<
+  Exclude<BulkJobKind, 'SCAN'>,
+  (deps: OffloadDeps, job: BulkJobRow, item: MoveItem, lease: Lease, signal?: AbortSignal) => Promise<Outcome>
+> = {
   MOVE: moveOne,
   REMOVE_LOCAL: removeLocalOne,
   VERIFY: verifyOne,
@@ -88,7 +93,7 @@ async function processOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, si
   if (claim === 'busy') throw new TryLater(`result ${item.id} is held by another worker`);
   const renew = setInterval(() => void jobs.renew(item.id, token, leaseSeconds).catch(() => undefined), (leaseSeconds * 1000) / 3);
   try {
-    return await WORK[job.kind](deps, job, item, { jobs, token }, signal);
+    return await WORK[job.kind as Exclude<BulkJobKind, 'SCAN'>](deps, job, item, { jobs, token }, signal);
   } catch (error) {
     if (signal?.aborted) throw new TryLater(`bulk work on ${item.id} was stopped by a shutdown`);
     return failed(error instanceof StorageError ? error.message : `Unexpected error: ${(error as Error).message}`);
@@ -286,8 +291,9 @@ export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
 export async function startDailySample(deps: OffloadDeps): Promise<number> {
   const size = deps.config.offload.verifySampleSize;
   if (!size) return 0;
-  const { em, locations } = deps.scope();
-  const service = new BulkJobsService(em, locations);
+  const scope = deps.scope();
+  const { locations } = scope;
+  const service = new BulkJobsService(scope, deps.config.resultsDir);
   const running = new Set((await service.list(200)).filter((j) => j.kind === 'VERIFY' && j.state === 'RUNNING').map((j) => j.sourceLocationId));
   let started = 0;
   for (const location of await locations.list()) {
@@ -297,4 +303,30 @@ export async function startDailySample(deps: OffloadDeps): Promise<number> {
     started++;
   }
   return started;
+}
+
+/**
+ * A scan job: the results disk walked in one task (it registers in batches, so a restart or a
+ * resume walks again and finds what it registered known), adding its progress to the job as it
+ * goes, stopping when paused or canceled.
+ */
+async function runScan(deps: OffloadDeps, job: BulkJobRow): Promise<void> {
+  const { em, creativeRepository } = deps.scope();
+  const jobs = new BulkJobRepository(em);
+  const reported = { registered: 0, bytes: 0, known: 0, unusable: 0 };
+  await scanResultsDisk(deps.config.resultsDir, creativeRepository, {
+    dryRun: false,
+    keepGoing: async () => (await jobs.get(job.id))?.state === 'RUNNING',
+    progress: async (counts) => {
+      await jobs.addCounts(job.id, {
+        done: counts.registered - reported.registered,
+        bytes: counts.bytes - reported.bytes,
+        skipped: counts.known - reported.known,
+        failed: counts.unusable - reported.unusable,
+        example: counts.example && `Not results, left alone: ${counts.unusable} file(s), e.g. ${counts.example}`,
+      });
+      Object.assign(reported, { registered: counts.registered, bytes: counts.bytes, known: counts.known, unusable: counts.unusable });
+    },
+  });
+  await jobs.transition(job.id, ['RUNNING'], 'COMPLETED');
 }

@@ -15,6 +15,7 @@ const USAGE = `Offload tools: move results between storage locations, as the adm
   pnpm offload-tools move --from <id> --to <id>      between any two locations ("local" is this server, "active" the Default Storage's bucket)
   pnpm offload-tools remove-local --from <id>        delete local copies of a bucket's results, each once its object reads back as recorded
   pnpm offload-tools verify --from <id> [--sample N] read stored objects back against their recorded SHA-256; repair from local copies
+  pnpm offload-tools scan                            register the results on this server's disk that were never finalized (an existing library)
   pnpm offload-tools jobs                            running, paused and recent jobs, with their progress
   pnpm offload-tools job <id> [--watch]              one job, its progress and failures
   pnpm offload-tools pause|resume|cancel|retry <id>  pause, resume, cancel a job, or retry its failed results
@@ -73,7 +74,7 @@ export function progressLine(job: BulkJobRow, labels: { source: string; target: 
   ].join(' · ');
 }
 
-const KIND_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'move', REMOVE_LOCAL: 'remove local copies of', VERIFY: 'verify' };
+const KIND_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'move', REMOVE_LOCAL: 'remove local copies of', VERIFY: 'verify', SCAN: 'scan' };
 
 class UsageError extends Error {}
 
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(runtime: Runtime, command: string, id: string | undefined, values: Values): Promise<number> {
   const scope = runtime.scope();
-  const bulk = new BulkJobsService(scope.em, scope.locations);
+  const bulk = new BulkJobsService(scope, runtime.config.resultsDir);
   const label = async (locationId: number) => {
     const location = await scope.locations.require(locationId);
     return location.id === LOCAL_LOCATION_ID ? 'local' : `${location.provider} ${location.bucket} (#${location.id})`;
@@ -128,11 +129,14 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
     case 'download-back':
     case 'move':
     case 'remove-local':
-    case 'verify': {
+    case 'verify':
+    case 'scan': {
       const request = await requestOf(runtime, command, values);
       if (values['dry-run']) {
         const plan = await bulk.plan(request);
-        const verb = { MOVE: 'would move', REMOVE_LOCAL: 'of local copies would be deleted', VERIFY: 'would be read back' }[request.kind];
+        const verb = { MOVE: 'would move', REMOVE_LOCAL: 'of local copies would be deleted', VERIFY: 'would be read back', SCAN: 'would be registered' }[
+          request.kind
+        ];
         const where =
           request.targetLocationId === null
             ? `in ${await label(request.sourceLocationId)}`
@@ -212,6 +216,7 @@ async function locationOf(runtime: Runtime, flag: 'from' | 'to', value: string |
 /** The request a job command asks for. */
 async function requestOf(runtime: Runtime, command: string, values: Values): Promise<BulkRequest> {
   const filter = filterOf(values);
+  if (command === 'scan') return { kind: 'SCAN', sourceLocationId: LOCAL_LOCATION_ID, targetLocationId: null, deleteSource: false, filter: {}, sample: null };
   if (command === 'remove-local' || command === 'verify') {
     const sample = values.sample === undefined ? null : Number(values.sample);
     if (sample !== null && (command !== 'verify' || !Number.isInteger(sample) || sample < 1)) {

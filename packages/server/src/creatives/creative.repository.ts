@@ -252,6 +252,13 @@ export class CreativeRepository {
   // ------------------------------------------------------------------ finalize, delete, retry
 
   /** Records a finalized creative (and queues its offload when it has a target); null when its path was already finalized. */
+  /** Which of these paths are finalized already. */
+  async existingPaths(paths: string[]): Promise<Set<string>> {
+    if (!paths.length) return new Set();
+    const rows = (await this.db.execute(`select path from creative where path in (${paths.map(() => '?').join(', ')})`, paths)) as { path: string }[];
+    return new Set(rows.map((r) => r.path));
+  }
+
   async insertFinalized(row: NewCreative): Promise<Creative | null> {
     const inserted = await this.batcher.insert(row);
     return inserted ? this.em.map(Creative, inserted) : null;

@@ -52,4 +52,5 @@ export const BulkJobKindEnum = graphqlEnum(BULK_JOB_KINDS, 'BulkJobKind', 'What 
   MOVE: 'Copy it to another location (verified), switch it there, optionally delete the source.',
   REMOVE_LOCAL: 'Delete its local copy once its stored object reads back as recorded.',
   VERIFY: 'Read its stored object back and compare it with the recorded SHA-256; repair from a local copy.',
+  SCAN: 'Register the results on the results disk that were never finalized.',
 });

@@ -171,7 +171,7 @@ const view = (row: BulkJobRow): BulkJob =>
     },
   });
 
-const service = (ctx: Context) => new BulkJobsService(ctx.em, ctx.locations);
+const service = (ctx: Context) => new BulkJobsService(ctx, ctx.config.resultsDir);
 
 function filterOf(filter: BulkFilterInput | null | undefined): Filter {
   return {
@@ -205,6 +205,7 @@ const verifyOf = (input: VerifyStoredObjectsInput): BulkRequest => ({
   filter: filterOf(input.filter),
   sample: input.sample ?? null,
 });
+const SCAN: BulkRequest = { kind: 'SCAN', sourceLocationId: 1, targetLocationId: null, deleteSource: false, filter: {}, sample: null };
 const actorOf = (ctx: Context) => (ctx.actor?.kind === 'admin' ? ctx.actor.email : 'admin');
 
 @Resolver(() => BulkJob)
@@ -243,6 +244,22 @@ export class BulkJobResolver {
   @Mutation(() => BulkJob, { description: 'Reads stored objects back and compares each with its recorded SHA-256 (a scrub).' })
   async verifyStoredObjects(@Arg('input', () => VerifyStoredObjectsInput) input: VerifyStoredObjectsInput, @Ctx() ctx: Context): Promise<BulkJob> {
     return view(await service(ctx).start(verifyOf(input), actorOf(ctx)));
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Query(() => BulkPlan, { description: 'How many results on the results disk, and bytes, were never finalized (what scanResultsDisk would register).' })
+  planScanResultsDisk(@Ctx() ctx: Context): Promise<BulkPlan> {
+    return service(ctx).plan(SCAN);
+  }
+
+  @Authorized(ADMIN_ROLE)
+  @Mutation(() => BulkJob, {
+    description:
+      'Registers the results on the results disk that were never finalized, as local results (studio from the folder, type from the extension), ' +
+      'so a move can offload them.',
+  })
+  async scanResultsDisk(@Ctx() ctx: Context): Promise<BulkJob> {
+    return view(await service(ctx).start(SCAN, actorOf(ctx)));
   }
 
   @Authorized(ADMIN_ROLE)
