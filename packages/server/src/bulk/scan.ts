@@ -96,7 +96,11 @@ export async function scanResultsDisk(
       );
       // A concurrent finalize of the same path won: it is known, not registered twice.
       counts.known += inserted.filter((c) => c === null).length;
-      for (const [i, creative] of inserted.entries()) if (creative) (counts.registered++, (counts.bytes += fresh[i]!.size));
+      for (const [i, creative] of inserted.entries()) {
+        if (!creative) continue;
+        counts.registered++;
+        counts.bytes += fresh[i]!.size;
+      }
     } else {
       counts.registered += fresh.length;
       counts.bytes += fresh.reduce((sum, f) => sum + f.size, 0);
