@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../test/harness.js';
 import { writeResult } from '../../test/offload-fixtures.js';
@@ -129,6 +129,35 @@ describe('the operator command line', () => {
 
     const listed = await tools('jobs');
     expect(listed.stdout).toContain(`Job ${jobId} COMPLETED`);
+  });
+
+  it('lists orphans and missing objects (with the bucket usage) without deleting, then deletes only the orphans', async () => {
+    const recorded = await keysIn(targetB);
+    const planted = [`${prefix}/images/gemini/stray-1.png`, `${prefix}/videos/stray-2.mp4`];
+    for (const key of planted) await s3.send(new PutObjectCommand({ Bucket: targetB.bucket, Key: key, Body: Buffer.alloc(2000, 1) }));
+    const gone = recorded[3]!;
+    await s3.send(new DeleteObjectCommand({ Bucket: targetB.bucket, Key: gone }));
+
+    const dry = await tools('orphans', '--from', ids.b, '--older-than', '0');
+    expect(dry.code).toBe(0);
+    const lines = dry.stdout.trim().split('\n');
+    expect(
+      lines
+        .filter((l) => l.startsWith('orphan'))
+        .map((l) => l.split(/\s+/)[1])
+        .sort(),
+    ).toEqual(planted.sort());
+    expect(lines.filter((l) => l.startsWith('missing')).map((l) => l.split(/\s+/)[1])).toEqual([gone]);
+    expect(lines.at(-2)).toBe(
+      `Bucket ${targetB.bucket} (#${ids.b}) under ${prefix}/: ${COUNT} results recorded (360 kB); 2 objects (4 kB) no result references, 2 of them ` +
+        'older than 0 h (4 kB); 1 results whose object is missing.',
+    );
+    expect(lines.at(-1)).toBe('Nothing was deleted: run again with --delete to remove the orphans older than the cut-off.');
+    expect((await keysIn(targetB)).length).toBe(COUNT - 1 + 2);
+
+    const wet = await tools('orphans', '--from', ids.b, '--older-than', '0', '--delete');
+    expect(wet.stdout.trim().split('\n').at(-1)).toBe('Deleted 2 orphans (4 kB).');
+    expect(await keysIn(targetB)).toEqual(recorded.filter((k) => k !== gone));
   });
 
   it('names what is wrong with the input, and what cannot be done, without a stack trace', async () => {

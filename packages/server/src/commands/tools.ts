@@ -6,6 +6,7 @@ import type { BulkFilter, BulkJobRow } from '../bulk/bulk-job.repository.js';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { createLogger } from '../log/logger.js';
 import { LOCAL_LOCATION_ID } from '../storage/storage-locations.service.js';
+import { differences, referenced } from '../bulk/orphans.js';
 
 const USAGE = `Offload tools: move results between storage locations, as the admin's Tools screen does.
 
@@ -16,6 +17,8 @@ const USAGE = `Offload tools: move results between storage locations, as the adm
   pnpm offload-tools remove-local --from <id>        delete local copies of a bucket's results, each once its object reads back as recorded
   pnpm offload-tools verify --from <id> [--sample N] read stored objects back against their recorded SHA-256; repair from local copies
   pnpm offload-tools scan                            register the results on this server's disk that were never finalized (an existing library)
+  pnpm offload-tools orphans --from <id> [--delete]  objects in a bucket no result references, and results whose object is missing;
+                                                     lists them (and the bucket's usage); --delete removes the orphans older than --older-than hours (24)
   pnpm offload-tools jobs                            running, paused and recent jobs, with their progress
   pnpm offload-tools job <id> [--watch]              one job, its progress and failures
   pnpm offload-tools pause|resume|cancel|retry <id>  pause, resume, cancel a job, or retry its failed results
@@ -41,6 +44,8 @@ const OPTIONS = {
   'created-after': { type: 'string' },
   'created-before': { type: 'string' },
   sample: { type: 'string' },
+  delete: { type: 'boolean', default: false },
+  'older-than': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   watch: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -148,6 +153,8 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
       console.log(await show(job));
       return values.watch ? watch(bulk, job.id, show) : 0;
     }
+    case 'orphans':
+      return orphans(runtime, await locationOf(runtime, 'from', values.from), values);
     case 'jobs': {
       const jobs = await bulk.list(50);
       if (!jobs.length) console.log('No bulk jobs yet.');
@@ -175,6 +182,57 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
     default:
       throw new UsageError(`Unknown command "${command}". Run pnpm offload-tools --help.`);
   }
+}
+
+/**
+ * Lists what differs between a bucket location and its results — objects no result references
+ * (orphans) and results whose object is missing — with the bucket's usage; with --delete, removes
+ * the orphans older than --older-than hours (default 24: an upload still in flight writes its
+ * object before its result records it), each checked again just before. Mastodon's
+ * `tootctl media remove-orphans` and `usage`, for one bucket.
+ */
+async function orphans(runtime: Runtime, locationId: number, values: Values): Promise<number> {
+  const scope = runtime.scope();
+  const location = await scope.locations.require(locationId);
+  if (location.id === LOCAL_LOCATION_ID) throw new UsageError('--from must be a bucket location: orphans are objects in a bucket');
+  const hours = values['older-than'] === undefined ? 24 : Number(values['older-than']);
+  if (!Number.isFinite(hours) || hours < 0) throw new UsageError(`--older-than must be a number of hours; got "${values['older-than']}"`);
+  const settings = scope.locations.settingsOf(location, 'read');
+  const driver = runtime.drivers.for(location.provider as ProviderKey, settings);
+  const prefix = settings.keyPrefix ? `${settings.keyPrefix}/` : '';
+  const cutoff = Date.now() - hours * 3600_000;
+  const found = { orphans: 0, orphanBytes: 0, old: 0, oldBytes: 0, missing: 0, deleted: 0, deletedBytes: 0 };
+  const usage = await scope.locations.usageOf(location.id);
+  for await (const difference of differences(scope.em, location.id, driver, prefix)) {
+    if (difference.kind === 'missing') {
+      found.missing++;
+      console.log(`missing  ${difference.key}  (result ${difference.creativeId})`);
+      continue;
+    }
+    found.orphans++;
+    found.orphanBytes += difference.size;
+    const old = difference.lastModified !== undefined && difference.lastModified.getTime() < cutoff;
+    console.log(`orphan   ${difference.key}  ${size(difference.size)}  ${difference.lastModified?.toISOString() ?? 'time unknown'}`);
+    if (!old) continue;
+    found.old++;
+    found.oldBytes += difference.size;
+    if (values.delete && !(await referenced(scope.em, location.id, difference.key))) {
+      await driver.delete(difference.key);
+      found.deleted++;
+      found.deletedBytes += difference.size;
+    }
+  }
+  console.log(
+    `Bucket ${location.bucket} (#${location.id})${prefix ? ` under ${prefix}` : ''}: ${count(usage?.results ?? 0)} results recorded (${size(usage?.bytes ?? 0)}); ` +
+      `${count(found.orphans)} objects (${size(found.orphanBytes)}) no result references, ${count(found.old)} of them older than ${hours} h ` +
+      `(${size(found.oldBytes)}); ${count(found.missing)} results whose object is missing.`,
+  );
+  console.log(
+    values.delete
+      ? `Deleted ${count(found.deleted)} orphans (${size(found.deletedBytes)}).`
+      : 'Nothing was deleted: run again with --delete to remove the orphans older than the cut-off.',
+  );
+  return 0;
 }
 
 /** Prints the job's progress as it changes until it is no longer running; 1 when results failed. */

@@ -91,7 +91,7 @@ export function describeStorageDriverConformance(
       await write(`${ns}/list/a/deeper/two.txt`, Buffer.from('22'));
       await write(`${ns}/list/b/three.txt`, Buffer.from('333'));
       const listed = [];
-      for await (const entry of driver.list(`${ns}/list/a/`)) listed.push(entry);
+      for await (const { key, size } of driver.list(`${ns}/list/a/`)) listed.push({ key, size });
       expect(listed.sort((x, y) => x.key.localeCompare(y.key))).toEqual([
         { key: `${ns}/list/a/deeper/two.txt`, size: 2 },
         { key: `${ns}/list/a/one.txt`, size: 1 },

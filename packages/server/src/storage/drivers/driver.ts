@@ -23,6 +23,13 @@ export interface WrittenFile {
   verification: ChecksumVerification;
 }
 
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** When it was last written, where the store says (buckets do). */
+  lastModified?: Date;
+}
+
 export interface ObjectStat {
   size: number;
   contentType: string | undefined;
@@ -49,7 +56,8 @@ export interface StorageDriver {
   exists(key: string): Promise<boolean>;
   /** Deleting a key that does not exist is not an error. */
   delete(key: string): Promise<void>;
-  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  /** Every object under the prefix, in the store's key order (UTF-8 bytes, for buckets). */
+  list(prefix: string): AsyncIterable<ListedObject>;
   /** The absolute URL anyone can fetch the object at, or null when there is none. */
   publicUrl(key: string): string | null;
 }

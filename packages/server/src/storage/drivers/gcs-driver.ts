@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPools } from './buffer-pool.js';
 import { attachment, changed, FileChanged, readExactly } from './files.js';
-import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
+import type { BucketDriver, DriverTuning, ListedObject, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
 
@@ -314,7 +314,7 @@ export class GcsDriver implements BucketDriver {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+  async *list(prefix: string): AsyncIterable<ListedObject> {
     let pageToken: string | undefined;
     do {
       let files: File[];
@@ -324,7 +324,10 @@ export class GcsDriver implements BucketDriver {
       } catch (error) {
         throw this.wrap(error, 'list', prefix);
       }
-      for (const file of files) yield { key: file.name, size: Number(file.metadata.size ?? 0) };
+      for (const file of files) {
+        const updated = file.metadata.updated;
+        yield { key: file.name, size: Number(file.metadata.size ?? 0), lastModified: updated ? new Date(updated) : undefined };
+      }
       pageToken = next?.pageToken;
     } while (pageToken);
   }

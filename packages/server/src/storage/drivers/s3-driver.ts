@@ -20,7 +20,7 @@ import { networkCode, networkReason, StorageError, type StorageErrorCode, type S
 import { assertKey, publicObjectUrl } from './keys.js';
 import { BufferPools } from './buffer-pool.js';
 import { attachment, changed, FileChanged, readExactly } from './files.js';
-import type { BucketDriver, DriverTuning, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
+import type { BucketDriver, DriverTuning, ListedObject, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 
 export interface S3DriverConfig extends DriverTuning {
   /** Undefined: the SDK's AWS endpoint for the region. */
@@ -324,7 +324,7 @@ export class S3Driver implements BucketDriver {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+  async *list(prefix: string): AsyncIterable<ListedObject> {
     let token: string | undefined;
     do {
       let page;
@@ -333,7 +333,7 @@ export class S3Driver implements BucketDriver {
       } catch (error) {
         throw this.wrap(error, 'list', prefix);
       }
-      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size ?? 0 };
+      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -1,0 +1,61 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { BucketDriver } from '../storage/drivers/driver.js';
+
+export type Difference =
+  /** An object under the location's key prefix that no result references. */
+  | { kind: 'orphan'; key: string; size: number; lastModified: Date | undefined }
+  /** A result whose object the listing does not have. */
+  | { kind: 'missing'; creativeId: string; key: string; size: number };
+
+const PAGE = 1000;
+
+/** The location's results, by object key in byte order (the order buckets list in), a page at a time. */
+async function* recordedKeys(em: EntityManager, locationId: number): AsyncGenerator<{ id: string; key: string; size: number }> {
+  let after: string | null = null;
+  for (;;) {
+    const rows = (await em.execute(
+      `select id, object_key, size from creative where location_id = ? and object_key is not null ${after === null ? '' : 'and object_key collate "C" > ?'}
+       order by object_key collate "C" limit ?`,
+      [locationId, ...(after === null ? [] : [after]), PAGE],
+    )) as { id: string; object_key: string; size: string }[];
+    for (const r of rows) yield { id: r.id, key: r.object_key, size: Number(r.size) };
+    if (rows.length < PAGE) return;
+    after = rows.at(-1)!.object_key;
+  }
+}
+
+/**
+ * The differences between a bucket location and the results that say they live there: one pass
+ * that merges the bucket's listing under `prefix` with the results' keys, both in byte order,
+ * so neither side is ever held in memory (a bucket of millions of objects streams through).
+ * Results outside the prefix (stored under an earlier key prefix) are compared only when listed.
+ */
+export async function* differences(em: EntityManager, locationId: number, driver: BucketDriver, prefix: string): AsyncGenerator<Difference> {
+  const listing = driver.list(prefix)[Symbol.asyncIterator]();
+  const recorded = recordedKeys(em, locationId);
+  let object = await listing.next();
+  let result = await recorded.next();
+  const inPrefix = (key: string) => key.startsWith(prefix);
+  while (!object.done || !result.done) {
+    if (!result.done && !inPrefix(result.value.key)) {
+      result = await recorded.next();
+      continue;
+    }
+    const order = object.done ? 1 : result.done ? -1 : Buffer.compare(Buffer.from(object.value.key), Buffer.from(result.value.key));
+    if (order === 0) {
+      object = await listing.next();
+      result = await recorded.next();
+    } else if (order < 0) {
+      yield { kind: 'orphan', key: object.value!.key, size: object.value!.size, lastModified: object.value!.lastModified };
+      object = await listing.next();
+    } else {
+      yield { kind: 'missing', creativeId: result.value!.id, key: result.value!.key, size: result.value!.size };
+      result = await recorded.next();
+    }
+  }
+}
+
+/** Whether any result references this object now: checked again just before an orphan is deleted. */
+export async function referenced(em: EntityManager, locationId: number, key: string): Promise<boolean> {
+  return (await em.execute(`select 1 from creative where location_id = ? and object_key = ? limit 1`, [locationId, key])).length > 0;
+}
