@@ -10,6 +10,7 @@ import { finishPendingLocalDeletes, IMMUTABLE, removeLocalCopy, TryLater } from 
 import { StorageError } from '../storage/drivers/errors.js';
 import { objectKey } from '../storage/drivers/keys.js';
 import { LocalDriver } from '../storage/drivers/local-driver.js';
+import { S3Driver } from '../storage/drivers/s3-driver.js';
 import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
@@ -117,22 +118,29 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { job
   const [source, target] = await Promise.all([locations.require(job.sourceLocationId), locations.require(job.targetLocationId!)]);
   const temp = path.join(config.dataDir, 'tmp', `bulk-${token}`);
   try {
-    // The bytes to copy: the bucket object (downloaded, and checked against the recorded SHA-256), or the local file.
-    let file: string;
-    if (source.id === LOCAL_LOCATION_ID) {
-      file = path.join(config.resultsDir, item.path);
-    } else {
-      await mkdir(path.dirname(temp), { recursive: true });
-      const downloaded = await download(bucketDriver(deps, locations, source, 'read'), item.objectKey!, temp);
-      if (item.sha256 && downloaded !== item.sha256) {
-        return failed(`The object in ${describe(source)} does not match the SHA-256 recorded for it (${item.sha256.slice(0, 12)}…): not moved`);
-      }
-      file = temp;
-    }
     const local = target.id === LOCAL_LOCATION_ID;
     const targetDriver = local ? new LocalDriver(config.resultsDir, config.publicUrl) : bucketDriver(deps, locations, target, 'write');
     const copyKey = local ? item.path : objectKey(locations.settingsOf(target, 'write').keyPrefix, item.path);
-    const written = await targetDriver.writeFile(copyKey, file, { contentType: item.contentType, cacheControl: IMMUTABLE, signal });
+    // Bucket to bucket in the same store with the same key: the store copies, the bytes never leave it.
+    const sourceDriver = source.id === LOCAL_LOCATION_ID ? null : bucketDriver(deps, locations, source, 'read');
+    const copied =
+      sourceDriver && item.sha256 && targetDriver instanceof S3Driver && targetDriver.canCopyFrom(sourceDriver)
+        ? await targetDriver.copyFrom(sourceDriver, item.objectKey!, copyKey, { size: item.size, sha256: item.sha256 })
+        : null;
+    let written = copied;
+    if (!written) {
+      // The bytes to copy: the bucket object (downloaded, and checked against the recorded SHA-256), or the local file.
+      let file = path.join(config.resultsDir, item.path);
+      if (sourceDriver) {
+        await mkdir(path.dirname(temp), { recursive: true });
+        const downloaded = await download(sourceDriver, item.objectKey!, temp);
+        if (item.sha256 && downloaded !== item.sha256) {
+          return failed(`The object in ${describe(source)} does not match the SHA-256 recorded for it (${item.sha256.slice(0, 12)}…): not moved`);
+        }
+        file = temp;
+      }
+      written = await targetDriver.writeFile(copyKey, file, { contentType: item.contentType, cacheControl: IMMUTABLE, signal });
+    }
     if (item.sha256 && written.sha256 !== item.sha256) {
       await targetDriver.delete(copyKey).catch(() => undefined);
       return failed(`The copy written to ${describe(target)} does not match the SHA-256 recorded for ${item.path}: not moved`);

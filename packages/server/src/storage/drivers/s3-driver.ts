@@ -1,5 +1,6 @@
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -66,7 +67,7 @@ export class S3Driver implements BucketDriver {
     });
   }
 
-  private where(key: string) {
+  where(key: string) {
     return `${this.config.bucket}/${key}`;
   }
 
@@ -276,6 +277,46 @@ export class S3Driver implements BucketDriver {
           `${expected.sha256.slice(0, 12)}…`,
       );
     }
+  }
+
+  /** Whether this driver can copy straight from `other`'s bucket: the same store and the same key (the copy never leaves the store). */
+  canCopyFrom(other: BucketDriver): other is S3Driver {
+    return other instanceof S3Driver && other.config.endpoint === this.config.endpoint && other.config.accessKeyId === this.config.accessKeyId;
+  }
+
+  /**
+   * A server-side copy from `source`'s bucket (same store, same key) of an object up to 5 GiB:
+   * the bytes never cross the network to us and back. Conditional on the source being the object
+   * just seen (its ETag); then the copy is read back and must hash to the SHA-256 recorded for the
+   * result — the store's bytes, not its word, are the evidence (a source that rotted is not copied
+   * on as good). Null where a server-side copy cannot apply (too big): the caller streams instead.
+   */
+  async copyFrom(source: S3Driver, sourceKey: string, key: string, expected: { size: number; sha256: string }): Promise<WrittenFile | null> {
+    assertKey(key, 'write');
+    if (expected.size > 5 * 1024 ** 3) return null;
+    try {
+      const head = await source.client.send(new HeadObjectCommand({ Bucket: source.config.bucket, Key: sourceKey }));
+      const CopySource = `${source.config.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.config.bucket, Key: key, CopySource, CopySourceIfMatch: head.ETag, MetadataDirective: 'COPY' }),
+      );
+    } catch (error) {
+      throw this.wrap(error, 'write', key);
+    }
+    try {
+      await this.readBack(key, expected);
+    } catch (error) {
+      await this.delete(key).catch(() => undefined);
+      if (!StorageError.is(error, 'CHECKSUM_MISMATCH')) throw error;
+      const where = source.where(sourceKey);
+      throw new StorageError(
+        'CHECKSUM_MISMATCH',
+        'write',
+        where,
+        `${where} does not match the SHA-256 recorded for it (${expected.sha256.slice(0, 12)}…): its copy was not kept`,
+      );
+    }
+    return { ...expected, verification: 'read-back' };
   }
 
   /** Small in-memory bodies (connection-test probes) in one request. */
