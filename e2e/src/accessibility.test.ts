@@ -15,6 +15,7 @@ const SCREENS = [
   ['google-cloud-storage', '/app/admin/general/plugins/google-cloud-storage', 'Google Cloud Storage'],
   ['general-settings', '/app/admin/general/settings', 'General Settings'],
   ['storage-locations', '/app/admin/general/locations', 'Storage locations'],
+  ['tools', '/app/admin/tools', 'Tools'],
   ['api-tokens', '/app/admin/api-tokens', 'API tokens'],
 ] as const;
 

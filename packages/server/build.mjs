@@ -9,7 +9,12 @@ const external = Object.keys(manifest.dependencies).filter((name) => !name.start
 
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/main.ts', 'worker-main': 'src/worker-main.ts', 'reencrypt-settings': 'src/commands/reencrypt-settings.ts', tools: 'src/commands/tools.ts' },
+  entryPoints: {
+    main: 'src/main.ts',
+    'worker-main': 'src/worker-main.ts',
+    'reencrypt-settings': 'src/commands/reencrypt-settings.ts',
+    tools: 'src/commands/tools.ts',
+  },
   absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
   outdir: 'dist',
   bundle: true,

@@ -13,6 +13,7 @@ import { ProviderSettingsPage } from './routes/provider-settings/ProviderSetting
 import { OverviewPage } from './routes/overview/OverviewPage';
 import { SignInPage } from './routes/sign-in/SignInPage';
 import { StorageLocationsPage } from './routes/storage-locations/StorageLocationsPage';
+import { ToolsPage } from './routes/tools/ToolsPage';
 import './styles.css';
 
 const router = createBrowserRouter(
@@ -28,6 +29,7 @@ const router = createBrowserRouter(
         { path: 'general/plugins/:provider', element: <ProviderSettingsPage /> },
         { path: 'general/settings', element: <GeneralSettingsPage /> },
         { path: 'general/locations', element: <StorageLocationsPage /> },
+        { path: 'tools', element: <ToolsPage /> },
       ],
     },
   ],

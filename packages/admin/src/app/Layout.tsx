@@ -31,6 +31,7 @@ export function Layout() {
             <NavLink to="/general/plugins">Plugins</NavLink>
             <NavLink to="/general/settings">General Settings</NavLink>
             <NavLink to="/general/locations">Storage locations</NavLink>
+            <NavLink to="/tools">Tools</NavLink>
             <NavLink to="/api-tokens">API tokens</NavLink>
             <a href="/playground">GraphQL playground</a>
           </nav>

@@ -15,6 +15,15 @@ export function describeError(error: unknown): string {
   return CombinedGraphQLErrors.is(error) ? message : `Could not reach the server: ${message}`;
 }
 
+/** Server problems ({ field, message }) next to their fields. */
+export function problemsOf(error: unknown): Record<string, string> {
+  if (!CombinedGraphQLErrors.is(error)) return {};
+  const first = error.errors[0];
+  const problems = (first?.extensions?.problems as { field: string; message: string }[] | undefined) ?? [];
+  const field = first?.extensions?.field as string | undefined;
+  return Object.fromEntries(problems.length ? problems.map((p) => [p.field, p.message]) : field ? [[field, first!.message]] : []);
+}
+
 // A session that expired mid-use: back to sign-in, then back here.
 const expiredSession = new ErrorLink(({ error, operation }) => {
   if (operation.operationName === 'SignIn' || !CombinedGraphQLErrors.is(error)) return;

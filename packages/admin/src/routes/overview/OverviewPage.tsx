@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { OverviewDocument, type OverviewQuery } from '@offload/types/graphql';
 import { formatBytes } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { BulkJobProgress, JobState, jobName } from '../tools/BulkJobProgress';
 import { ThroughputChart } from './ThroughputChart';
 
 /** Fresh enough to watch a backlog drain, cheap at any size (every figure is a running total or a small index). */
@@ -99,6 +100,8 @@ function Dashboard({ data }: { data: OverviewQuery }) {
         )}
       </section>
 
+      <BulkJobsPanel jobs={data.bulkJobs.filter((job) => job.state === 'RUNNING' || job.state === 'PAUSED')} />
+
       <section className="panel" aria-labelledby="throughput-heading">
         <h2 id="throughput-heading">Offloads, last 24 hours</h2>
         <ThroughputChart hours={throughput} />
@@ -108,5 +111,32 @@ function Dashboard({ data }: { data: OverviewQuery }) {
         Offload <span data-testid="server-version">{data.serverInfo.version}</span>
       </p>
     </div>
+  );
+}
+
+/** Running and paused moves at a glance; they are started and controlled on the Tools screen. */
+function BulkJobsPanel({ jobs }: { jobs: OverviewQuery['bulkJobs'] }) {
+  return (
+    <section className="panel" aria-labelledby="bulk-jobs-heading">
+      <h2 id="bulk-jobs-heading">Bulk jobs</h2>
+      {jobs.length === 0 ? (
+        <p className="muted">No bulk jobs running.</p>
+      ) : (
+        <ul className="overview-jobs">
+          {jobs.map((job) => (
+            <li key={job.id} data-testid="overview-job">
+              <div className="job-head">
+                <strong>{jobName(job)}</strong>
+                <JobState state={job.state} />
+              </div>
+              <BulkJobProgress job={job} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="help">
+        <Link to="/tools">Move results in Tools</Link>: offload existing results, move buckets, or download back.
+      </p>
+    </section>
   );
 }

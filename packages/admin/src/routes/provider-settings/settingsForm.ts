@@ -1,4 +1,3 @@
-import { CombinedGraphQLErrors } from '@apollo/client';
 import { emptySettings, graphqlEnumName, PROVIDERS, type ProviderKey, type ProviderSettings } from '@offload/types';
 import type { ProviderKey as ProviderKeyName, ProviderSettingsFieldsFragment } from '@offload/types/graphql';
 
@@ -20,13 +19,4 @@ export function inputOf(provider: ProviderKey, form: ProviderSettings): Record<s
     input[field.name] = value ?? '';
   }
   return input;
-}
-
-/** Server problems ({ field, message }) next to their fields. */
-export function problemsOf(error: unknown): Record<string, string> {
-  if (!CombinedGraphQLErrors.is(error)) return {};
-  const first = error.errors[0];
-  const problems = (first?.extensions?.problems as { field: string; message: string }[] | undefined) ?? [];
-  const field = first?.extensions?.field as string | undefined;
-  return Object.fromEntries(problems.length ? problems.map((p) => [p.field, p.message]) : field ? [[field, first!.message]] : []);
 }

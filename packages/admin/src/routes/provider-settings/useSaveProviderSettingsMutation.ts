@@ -1,9 +1,9 @@
 import { useMutation } from '@apollo/client/react';
 import { PROVIDERS, type ProviderKey, type ProviderSettings } from '@offload/types';
 import { SaveProviderSettingsDocument, type ProviderSettingsFieldsFragment } from '@offload/types/graphql';
-import { describeError } from '../../app/apollo';
+import { describeError, problemsOf } from '../../app/apollo';
 import { useToast } from '../../app/toasts';
-import { apiName, inputOf, problemsOf } from './settingsForm';
+import { apiName, inputOf } from './settingsForm';
 
 export type SaveOutcome = { settings: ProviderSettingsFieldsFragment; problems?: undefined } | { settings?: undefined; problems: Record<string, string> };
 

@@ -1,9 +1,9 @@
 import { useMutation } from '@apollo/client/react';
 import type { ProviderKey, ProviderSettings } from '@offload/types';
 import { TestStorageConnectionDocument } from '@offload/types/graphql';
-import { describeError } from '../../app/apollo';
+import { describeError, problemsOf } from '../../app/apollo';
 import { useToast } from '../../app/toasts';
-import { apiName, inputOf, problemsOf } from './settingsForm';
+import { apiName, inputOf } from './settingsForm';
 
 /**
  * Saves the settings, then tests the connection; toasts the outcome (green, or red with the exact
