@@ -258,9 +258,20 @@ export class BulkJobRepository {
     });
   }
 
-  /** Marks every failure of the job for another try. */
+  /** Marks every failure of the job for another try; the job's last error goes with them (a new failure sets it again). */
   async markRetries(jobId: string): Promise<number> {
-    return (await this.em.execute(`update bulk_job_failure set retry = true where job_id = ? returning 1`, [jobId])).length;
+    const marked = (await this.em.execute(`update bulk_job_failure set retry = true where job_id = ? returning 1`, [jobId])).length;
+    if (marked) await this.em.execute(`update bulk_job set last_error = null where id = ?`, [jobId]);
+    return marked;
+  }
+
+  /** An active (running or paused) job that changes where the results of this location live, if any. */
+  async activeChangingJob(sourceLocationId: number): Promise<BulkJobRow | null> {
+    const [row] = (await this.em.execute(
+      `select * from bulk_job where state in ('RUNNING', 'PAUSED') and kind in ('MOVE', 'REMOVE_LOCAL') and source_location_id = ? order by id limit 1`,
+      [sourceLocationId],
+    )) as Raw[];
+    return row ? jobRow(row) : null;
   }
 
   /**

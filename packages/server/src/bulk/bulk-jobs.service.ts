@@ -84,6 +84,14 @@ export class BulkJobsService {
 
   async start(input: BulkRequest, createdBy: string): Promise<BulkJobRow> {
     const request = await this.checked(input);
+    // Two jobs moving (or removing the local copies of) the same results would race each other for every one of them.
+    const overlapping = request.kind === 'MOVE' || request.kind === 'REMOVE_LOCAL' ? await this.jobs.activeChangingJob(request.sourceLocationId) : null;
+    if (overlapping) {
+      throw new RefusedError(
+        'BULK_JOB_OVERLAP',
+        `Bulk job ${overlapping.id} is already ${overlapping.state === 'RUNNING' ? 'working on' : 'paused over'} the results of this location: let it finish, or cancel it, first`,
+      );
+    }
     return this.em.transactional(async (tx) => {
       const jobs = new BulkJobRepository(tx);
       // A scan's size is what its dry run found; it counts as it goes.

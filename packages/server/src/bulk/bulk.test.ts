@@ -179,6 +179,14 @@ describe('bulk moves between storage locations', () => {
     const started = (await move({ sourceLocationId: b, targetLocationId: local, deleteSource: false })).moveResults;
     const paused = (await gql<{ pauseBulkJob: JobView }>(`mutation($id: ID!) { pauseBulkJob(id: $id) { ${JOB_FIELDS} } }`, { id: started.id })).pauseBulkJob;
     expect(paused.state).toBe('PAUSED');
+    // A second move of the same results is refused while this one is paused (it would race it for each).
+    const second = await app.graphql(
+      `mutation($i: MoveResultsInput!) { moveResults(input: $i) { id } }`,
+      { i: { sourceLocationId: b, targetLocationId: local } },
+      admin,
+    );
+    expect(second.errors?.[0]).toMatchObject({ extensions: { code: 'BULK_JOB_OVERLAP' } });
+    expect(second.errors?.[0]?.message).toBe(`Bulk job ${started.id} is already paused over the results of this location: let it finish, or cancel it, first`);
     // The result in hand (if any) finishes; then nothing more.
     await new Promise((r) => setTimeout(r, 1000));
     const settled = (await job(started.id)).doneItems;

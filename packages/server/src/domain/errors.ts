@@ -40,7 +40,8 @@ export type RefusalCode =
   | 'PURCHASE_REQUIRED'
   | 'LOCATION_IN_USE'
   | 'BULK_JOB_STATE'
-  | 'NOTHING_TO_RETRY';
+  | 'NOTHING_TO_RETRY'
+  | 'BULK_JOB_OVERLAP';
 
 /** A well-formed request that is refused: who is asking, how often, or what must happen first. */
 export class RefusedError extends Error {

@@ -11,6 +11,7 @@ const REFUSAL_STATUS: Record<RefusedError['code'], number> = {
   LOCATION_IN_USE: 409,
   BULK_JOB_STATE: 409,
   NOTHING_TO_RETRY: 409,
+  BULK_JOB_OVERLAP: 409,
 };
 
 /**

@@ -22,6 +22,7 @@ export const PUBLIC_CODES = new Set([
   'LOCATION_IN_USE',
   'BULK_JOB_STATE',
   'NOTHING_TO_RETRY',
+  'BULK_JOB_OVERLAP',
 ]);
 
 /** The extensions a domain or storage error shows a client; null for any other error. */
