@@ -32,4 +32,5 @@ run offload-throughput
 run offload-memory
 run scale-admin
 run finalize-fixed-rate
+run move-throughput
 (cd packages/server && node --import tsx bench/summarize.ts)
