@@ -21,7 +21,8 @@ const memory = load('offload-memory');
 const bundle = load('admin-bundle');
 const scaleAdmin = load('scale-admin');
 const fixedRate = load('finalize-fixed-rate');
-const all = [throughput, finalize, listing, memory, bundle, scaleAdmin, fixedRate];
+const moves = load('move-throughput');
+const all = [throughput, finalize, listing, memory, bundle, scaleAdmin, fixedRate, moves];
 const machine = all.find(Boolean)?.machine ?? 'unknown';
 const millions = (n: number) => `${n / 1e6} M`;
 lines.push(
@@ -65,6 +66,12 @@ if (memory)
   lines.push(
     `| RSS growth offloading a ${Math.round(memory.fileMiB / 1024)} GiB file | ${memory.rssGrowthMiB} MiB (${memory.mbPerSecond} MB/s) | ≤ 100 MB | ` +
       `${met(memory.targets?.growthAtMost100MB)} |`,
+    ...(memory.gcs
+      ? [
+          `| RSS growth offloading the same file to Google Cloud Storage (the suite's GCS server) | ${memory.gcs.rssGrowthMiB} MiB ` +
+            `(${memory.gcs.mbPerSecond} MB/s) | ≤ 100 MB | ${met(memory.targets?.gcsGrowthAtMost100MB)} |`,
+        ]
+      : []),
   );
 if (bundle) lines.push(`| Admin first screen, JS gzip | ${bundle.firstScreenJsGzipKB} kB | ≤ 250 kB | ${met(bundle.targets.under250KB)} |`);
 if (scaleAdmin)
@@ -135,6 +142,22 @@ if (fixedRate) {
       `| ${i + 1} | ${r.achievedPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.p999Ms} | ${r.maxMs} | ${r.cpuMsPerRequest} | ${r.otherLoadPercent} % | ${r.errors} |`,
     ),
   );
+}
+
+if (moves) {
+  lines.push(
+    '',
+    `### Bulk moves (${moves.results.toLocaleString('en-US')} results of ${Math.round(moves.bytesPerResult / 1024)} KiB, with source deletion, job start to COMPLETED)`,
+    '',
+  );
+  lines.push('| Move | results/s | MB/s | seconds |', '|---|---|---|---|');
+  for (const [label, r] of [
+    ['Offload existing: results disk → bucket A (streamed up, the store checks each body)', moves.offloadExisting],
+    ['A → B, same store and key: server-side copy, each read back against its SHA-256', moves.serverSideCopy],
+    ['B → A, another key: streamed (downloaded, checked, uploaded)', moves.streamed],
+  ] as const) {
+    lines.push(`| ${label} | ${r.resultsPerSecond} | ${r.mbPerSecond} | ${r.seconds} |`);
+  }
 }
 
 const file = path.join(repoRoot, 'BENCHMARKS.md');

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../test/harness.js';
 import { writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget, secondBucket, type S3TestTarget } from '../../test/s3.js';
@@ -59,84 +60,150 @@ afterAll(async () => {
   await deletePrefix(targetB, prefix);
 });
 
-describe('a bulk move through a crash', () => {
-  it('moves every result A → B after a SIGKILL mid-job: each verified in B by an independent client, none left in A, no strays', async () => {
-    const first = await startServerProcess(ENV);
-    servers.push(first);
-    const admin = await signIn(first);
-    const save = (bucket: string) =>
-      gql(
-        first,
-        'mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }',
-        { i: r2OnTestServer(targetA.full, { enabled: true, keyPrefix: prefix, bucket }) },
-        admin,
-      );
-    await gql(first, 'mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }', {}, admin);
-    await save(targetA.bucket);
-    await gql(first, 'mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
-    const { createApiToken } = await gql<{ createApiToken: { token: string } }>(
-      first,
-      'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }',
-      {},
-      admin,
-    );
-    const platform = { Authorization: `Bearer ${createApiToken.token}` };
+/** The server in use: each phase kills it mid-job and starts another on the same database and folder. */
+let server: ServerProcess;
+let admin: Record<string, string>;
+let platform: Record<string, string>;
+const sha = new Map<string, string>();
+const resultsDir = () => path.join(server.dataDir, 'results');
+const q = <T>(query: string, variables: Record<string, unknown> = {}, headers = admin) => gql<T>(server, query, variables, headers);
 
-    // 200 results offloaded to A.
-    const sha = new Map<string, string>();
-    for (let i = 0; i < COUNT; i++) {
-      const rel = `images/gemini/${String(i).padStart(3, '0')}-${randomUUID()}.png`;
-      sha.set(rel, await writeResult(path.join(first.dataDir, 'results'), rel, 40_000));
-      await gql(first, 'mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }, platform);
-    }
-    await expect.poll(async () => (await keysIn(targetA)).length, { timeout: 120_000, interval: 500 }).toBe(COUNT);
+interface Row {
+  path: string;
+  objectKey: string | null;
+  localCopy: boolean;
+  storageLocation: { id: string };
+}
+const rows = async () =>
+  (await q<{ creatives: { nodes: Row[] } }>('{ creatives(first: 500) { nodes { path objectKey localCopy storageLocation { id } } } }', {}, platform)).creatives
+    .nodes;
+const locationIds = async () => {
+  const { storageLocations } = await q<{ storageLocations: { id: string; bucket: string | null }[] }>('{ storageLocations { id bucket } }');
+  return {
+    local: '1',
+    a: storageLocations.find((l) => l.bucket === targetA.bucket)?.id ?? '',
+    b: storageLocations.find((l) => l.bucket === targetB.bucket)?.id ?? '',
+  };
+};
+const saveBucket = (bucket: string) =>
+  q('mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }', {
+    i: r2OnTestServer(targetA.full, { enabled: true, keyPrefix: prefix, bucket }),
+  });
+const localSha = (rel: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(resultsDir(), rel)))
+    .digest('hex');
 
-    // The bucket changes to B; the library moves there, deleting each source once its copy is recorded.
-    await save(targetB.bucket);
-    const { storageLocations } = await gql<{ storageLocations: { id: string; bucket: string | null }[] }>(
-      first,
-      '{ storageLocations { id bucket } }',
-      {},
-      admin,
-    );
-    const [a, b] = [targetA.bucket, targetB.bucket].map((bucket) => storageLocations.find((l) => l.bucket === bucket)!.id);
-    const { moveResults } = await gql<{ moveResults: { id: string } }>(
-      first,
-      'mutation($i: MoveResultsInput!) { moveResults(input: $i) { id } }',
-      { i: { sourceLocationId: a, targetLocationId: b, deleteSource: true } },
-      admin,
-    );
-    const progress = async (server: ServerProcess) =>
-      (
-        await gql<{ bulkJob: { state: string; doneItems: number; failedItems: number } }>(
-          server,
-          'query($id: ID!) { bulkJob(id: $id) { state doneItems failedItems } }',
-          { id: moveResults.id },
-          admin,
-        )
-      ).bulkJob;
-    await expect.poll(async () => (await progress(first)).doneItems, { timeout: 60_000, interval: 25 }).toBeGreaterThanOrEqual(30);
-    first.process.kill('SIGKILL');
-    await new Promise((r) => first.process.once('exit', r));
-    const atKill = await keysIn(targetB);
-    expect(atKill.length).toBeLessThan(COUNT);
+/**
+ * Starts a job (the mutation returns its id), kills the server with SIGKILL once some results are
+ * done and before all are, starts another, and waits for the job to complete there.
+ */
+async function throughACrash(start: () => Promise<string>): Promise<{ doneItems: number; failedItems: number }> {
+  const id = await start();
+  const progress = async () =>
+    (
+      await q<{ bulkJob: { state: string; doneItems: number; failedItems: number } }>('query($id: ID!) { bulkJob(id: $id) { state doneItems failedItems } }', {
+        id,
+      })
+    ).bulkJob;
+  await expect.poll(async () => (await progress()).doneItems, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(20);
+  server.process.kill('SIGKILL');
+  await new Promise((r) => server.process.once('exit', r));
+  const next = await startServerProcess(ENV, { reuse: servers[0] });
+  servers.push(next);
+  server = next;
+  admin = await signIn(server);
+  await expect.poll(async () => (await progress()).state, { timeout: 120_000, interval: 500 }).toBe('COMPLETED');
+  return progress();
+}
 
-    const second = await startServerProcess(ENV, { reuse: first });
-    servers.push(second);
-    await expect.poll(async () => (await progress(second)).state, { timeout: 120_000, interval: 500 }).toBe('COMPLETED');
-    expect(await progress(second)).toMatchObject({ doneItems: COUNT, failedItems: 0 });
+beforeAll(async () => {
+  server = await startServerProcess(ENV);
+  servers.push(server);
+  admin = await signIn(server);
+  await q('mutation { installPlugin(key: CLOUDFLARE_R2) { installed } }');
+  const { createApiToken } = await q<{ createApiToken: { token: string } }>(
+    'mutation { createApiToken(input: { name: "studio", scopes: [CREATIVES_WRITE, CREATIVES_READ] }) { token } }',
+  );
+  platform = { Authorization: `Bearer ${createApiToken.token}` };
+  // A library of 200 results on this server, finalized while no bucket was active.
+  for (let i = 0; i < COUNT; i++) {
+    const rel = `images/gemini/${String(i).padStart(3, '0')}-${randomUUID()}.png`;
+    sha.set(rel, await writeResult(resultsDir(), rel, 40_000));
+    await q('mutation($i: FinalizeCreativeInput!) { finalizeCreative(input: $i) { id } }', { i: { path: rel, studio: 'IMAGE' } }, platform);
+  }
+  await saveBucket(targetA.bucket);
+  await q('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }');
+}, 120_000);
 
-    // Every result in B, verified by an independent client against the file it came from; nothing left in A, nothing extra in B.
-    const { creatives } = await gql<{ creatives: { nodes: { path: string; objectKey: string; storageLocation: { id: string } }[] } }>(
-      second,
-      '{ creatives(first: 500) { nodes { path objectKey storageLocation { id } } } }',
-      {},
-      platform,
+describe('every bulk job through a SIGKILL mid-job', () => {
+  it('offloads the existing library to A: every result in A, verified by an independent client, local copies kept', async () => {
+    const { local, a } = await locationIds();
+    const done = await throughACrash(
+      async () =>
+        (
+          await q<{ moveResults: { id: string } }>('mutation($i: MoveResultsInput!) { moveResults(input: $i) { id } }', {
+            i: { sourceLocationId: local, targetLocationId: a },
+          })
+        ).moveResults.id,
     );
-    expect(creatives.nodes).toHaveLength(COUNT);
-    expect(creatives.nodes.filter((c) => c.storageLocation.id !== b)).toEqual([]);
-    expect(await keysIn(targetB)).toEqual(creatives.nodes.map((c) => c.objectKey).sort());
+    expect(done).toEqual({ state: 'COMPLETED', doneItems: COUNT, failedItems: 0 });
+    const after = await rows();
+    expect(after.filter((r) => r.storageLocation.id !== a)).toEqual([]);
+    expect(await keysIn(targetA)).toEqual(after.map((r) => r.objectKey).sort());
+    for (const r of after) expect(await objectSha(targetA, r.objectKey!), r.path).toBe(sha.get(r.path));
+  }, 300_000);
+
+  it('removes the local copies, each only after its object reads back: all gone, every object intact', async () => {
+    const { a } = await locationIds();
+    const done = await throughACrash(
+      async () =>
+        (
+          await q<{ removeLocalCopies: { id: string } }>('mutation($i: RemoveLocalCopiesInput!) { removeLocalCopies(input: $i) { id } }', {
+            i: { locationId: a },
+          })
+        ).removeLocalCopies.id,
+    );
+    expect(done.failedItems).toBe(0);
+    const after = await rows();
+    expect(after.filter((r) => r.localCopy)).toEqual([]);
+    await expect.poll(() => [...sha.keys()].filter((rel) => existsSync(path.join(resultsDir(), rel))), { timeout: 15_000 }).toEqual([]);
+    for (const r of after) expect(await objectSha(targetA, r.objectKey!), r.path).toBe(sha.get(r.path));
+  }, 300_000);
+
+  it('moves A → B deleting each source after its copy is recorded: all in B, verified; none left in A; no strays', async () => {
+    await saveBucket(targetB.bucket);
+    const { a, b } = await locationIds();
+    const done = await throughACrash(
+      async () =>
+        (
+          await q<{ moveResults: { id: string } }>('mutation($i: MoveResultsInput!) { moveResults(input: $i) { id } }', {
+            i: { sourceLocationId: a, targetLocationId: b, deleteSource: true },
+          })
+        ).moveResults.id,
+    );
+    expect(done).toEqual({ state: 'COMPLETED', doneItems: COUNT, failedItems: 0 });
+    const after = await rows();
+    expect(after.filter((r) => r.storageLocation.id !== b)).toEqual([]);
+    expect(await keysIn(targetB)).toEqual(after.map((r) => r.objectKey).sort());
     await expect.poll(() => keysIn(targetA), { timeout: 15_000 }).toEqual([]);
-    for (const c of creatives.nodes) expect(await objectSha(targetB, c.objectKey), c.path).toBe(sha.get(c.path));
+    for (const r of after) expect(await objectSha(targetB, r.objectKey!), r.path).toBe(sha.get(r.path));
+  }, 300_000);
+
+  it('downloads everything back from B deleting the objects: every file on the disk byte for byte, B empty', async () => {
+    const { b, local } = await locationIds();
+    const done = await throughACrash(
+      async () =>
+        (
+          await q<{ moveResults: { id: string } }>('mutation($i: MoveResultsInput!) { moveResults(input: $i) { id } }', {
+            i: { sourceLocationId: b, targetLocationId: local, deleteSource: true },
+          })
+        ).moveResults.id,
+    );
+    expect(done).toEqual({ state: 'COMPLETED', doneItems: COUNT, failedItems: 0 });
+    const after = await rows();
+    expect(after.filter((r) => r.storageLocation.id !== local || !r.localCopy || r.objectKey !== null)).toEqual([]);
+    for (const r of after) expect(localSha(r.path), r.path).toBe(sha.get(r.path));
+    await expect.poll(() => keysIn(targetB), { timeout: 15_000 }).toEqual([]);
   }, 300_000);
 });

@@ -42,6 +42,10 @@ export interface BulkJobRow {
   createdBy: string;
   createdAt: Date;
   startedAt: Date | null;
+  /** Seconds spent RUNNING before the current run (pauses excluded). */
+  ranSeconds: number;
+  /** When the current run began; null unless RUNNING. */
+  runningSince: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
 }
@@ -102,6 +106,8 @@ interface Raw {
   created_by: string;
   created_at: Date;
   started_at: Date | null;
+  ran_seconds: number;
+  running_since: Date | null;
   finished_at: Date | null;
   updated_at: Date;
 }
@@ -126,6 +132,8 @@ const jobRow = (r: Raw): BulkJobRow => ({
   createdBy: r.created_by,
   createdAt: new Date(r.created_at),
   startedAt: r.started_at && new Date(r.started_at),
+  ranSeconds: Number(r.ran_seconds),
+  runningSince: r.running_since && new Date(r.running_since),
   finishedAt: r.finished_at && new Date(r.finished_at),
   updatedAt: new Date(r.updated_at),
 });
@@ -189,8 +197,8 @@ export class BulkJobRepository {
   ): Promise<BulkJobRow> {
     const [row] = (await this.em.execute(
       `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, limit_items, planned_items, planned_bytes, created_by,
-         cursor, started_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) returning *`,
+         cursor, started_at, running_since)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) returning *`,
       [
         job.kind,
         JSON.stringify(job.filter),
@@ -220,8 +228,11 @@ export class BulkJobRepository {
   /** Moves the job from one of `from` to `to`; null when it was in none of them. */
   async transition(id: string, from: BulkJobState[], to: BulkJobState): Promise<BulkJobRow | null> {
     const finished = to === 'CANCELED' || to === 'COMPLETED';
+    // On the right of SET, `state` and `running_since` are the row's values before this update.
     const [row] = (await this.em.execute(
-      `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'}
+      `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'},
+         ran_seconds = ran_seconds + case when state = 'RUNNING' and running_since is not null then extract(epoch from now() - running_since) else 0 end,
+         running_since = ${to === 'RUNNING' ? 'now()' : 'null'}
        where id = ? and state in (${from.map(() => '?').join(', ')}) returning *`,
       [to, id, ...from],
     )) as Raw[];

@@ -45,7 +45,8 @@ export interface BulkProgress {
 }
 
 export function progressOf(job: BulkJobRow, now = new Date()): BulkProgress {
-  const seconds = ((job.finishedAt ?? now).getTime() - (job.startedAt ?? job.createdAt).getTime()) / 1000;
+  // Running time only: a pause does not slow the rate or stretch the ETA.
+  const seconds = job.ranSeconds + (job.state === 'RUNNING' && job.runningSince ? (now.getTime() - job.runningSince.getTime()) / 1000 : 0);
   const finishedItems = job.doneItems + job.skippedItems + job.failedItems;
   const itemsPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneItems / seconds : null;
   const bytesPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneBytes / seconds : null;

@@ -25,6 +25,9 @@ export class Migration20261126110000_bulk_jobs extends Migration {
       "created_by" varchar(320) not null,
       "created_at" timestamptz not null default now(),
       "started_at" timestamptz,
+      -- Time spent running, for rates and ETAs that pauses do not skew.
+      "running_since" timestamptz,
+      "ran_seconds" double precision not null default 0,
       "finished_at" timestamptz,
       "updated_at" timestamptz not null default now(),
       constraint "bulk_job_state_check" check ("state" in ('RUNNING', 'PAUSED', 'CANCELED', 'COMPLETED'))
