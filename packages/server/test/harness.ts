@@ -235,4 +235,34 @@ export async function startServerProcess(
     },
   };
 }
+/** GraphQL against a server process; the data, or the errors thrown. */
+export async function processGraphql<T>(
+  server: ServerProcess,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** The session cookie of the test admin, signed in to a server process. */
+export async function processAdminHeaders(server: ServerProcess): Promise<Record<string, string>> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
+      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
+    }),
+  });
+  return { Cookie: res.headers.get('set-cookie')!.split(';')[0]! };
+}
+
 export { skipBecause, NO_PUBLIC_BUCKET, NO_READER_KEY, NO_WRITER_KEY } from './skip.js';

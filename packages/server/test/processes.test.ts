@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, TEST_ADMIN, type ServerProcess } from './harness.js';
+import { processAdminHeaders, processGraphql, startServerProcess, type ServerProcess } from './harness.js';
 import { writeResult } from './offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget } from './s3.js';
 import { r2OnTestServer } from './storage-fixtures.js';
@@ -13,16 +13,7 @@ const s3 = independentS3Client(target);
 const MB = 1024 * 1024;
 const ENV = { LICENSE_TYPE: 'extended', OFFLOAD_LEASE_SECONDS: '5', OFFLOAD_CONCURRENCY: '4', OFFLOAD_PART_SIZE_MB: '5', LOG_LEVEL: 'warn' };
 
-async function gql<T>(server: ServerProcess, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = processGraphql;
 
 async function statuses(server: ServerProcess, headers: Record<string, string>) {
   const data = await gql<{
@@ -38,17 +29,7 @@ const objectSha = async (key: string) => {
   return hash.digest('hex');
 };
 
-async function signInAdmin(server: ServerProcess) {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
-      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
-    }),
-  });
-  return { Cookie: res.headers.get('set-cookie')!.split(';')[0]! };
-}
+const signInAdmin = processAdminHeaders;
 
 /** R2 (on the test server) active, with these extra settings; returns platform token headers. */
 async function goLive(server: ServerProcess, settings: Record<string, unknown>) {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../test/harness.js';
+import { processAdminHeaders, processGraphql, startServerProcess, type ServerProcess } from '../../test/harness.js';
 import { writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget, secondBucket, type S3TestTarget } from '../../test/s3.js';
 import { r2OnTestServer } from '../../test/storage-fixtures.js';
@@ -15,27 +15,8 @@ const prefix = `bulk-crash-${randomUUID().slice(0, 8)}`;
 const ENV = { LICENSE_TYPE: 'extended', OFFLOAD_LEASE_SECONDS: '5', OFFLOAD_CONCURRENCY: '4', LOG_LEVEL: 'warn' };
 const COUNT = 200;
 
-async function gql<T>(server: ServerProcess, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-async function signIn(server: ServerProcess): Promise<Record<string, string>> {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
-      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
-    }),
-  });
-  return { Cookie: res.headers.get('set-cookie')!.split(';')[0]! };
-}
+const gql = processGraphql;
+const signIn = processAdminHeaders;
 const keysIn = async (target: S3TestTarget) => {
   const keys: string[] = [];
   let token: string | undefined;

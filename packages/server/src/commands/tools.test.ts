@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../test/harness.js';
+import { processAdminHeaders, processGraphql, startServerProcess, type ServerProcess } from '../../test/harness.js';
 import { writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget, secondBucket, type S3TestTarget } from '../../test/s3.js';
 import { r2OnTestServer } from '../../test/storage-fixtures.js';
@@ -20,16 +20,7 @@ let server: ServerProcess;
 let admin: Record<string, string>;
 let ids: { a: string; b: string };
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}, headers = admin): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = <T>(query: string, variables: Record<string, unknown> = {}, headers = admin) => processGraphql<T>(server, query, variables, headers);
 
 /** Runs the operator's command line (the compiled build, as `pnpm offload-tools` does) against the server's database. */
 function tools(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -49,15 +40,7 @@ const keysIn = async (target: S3TestTarget) =>
 
 beforeAll(async () => {
   server = await startServerProcess({ LICENSE_TYPE: 'extended', OFFLOAD_LEASE_SECONDS: '5', LOG_LEVEL: 'warn' });
-  const signIn = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { id } }',
-      variables: { e: TEST_ADMIN.email, p: TEST_ADMIN.password },
-    }),
-  });
-  admin = { Cookie: signIn.headers.get('set-cookie')!.split(';')[0]! };
+  admin = await processAdminHeaders(server);
   const save = (bucket: string) =>
     gql('mutation($i: JSONObject!) { saveProviderSettings(provider: CLOUDFLARE_R2, values: $i) { configured } }', {
       i: r2OnTestServer(targetA.full, { enabled: true, keyPrefix: prefix, bucket }),

@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPools } from './buffer-pool.js';
-import { attachment, changed, FileChanged, readExactly } from './files.js';
+import { attachment, ChecksumProbe, changed, FileChanged, readExactly, writeVerified } from './files.js';
 import type { BucketDriver, DriverTuning, ListedObject, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
@@ -72,7 +72,7 @@ export class GcsDriver implements BucketDriver {
     this.bucket = storage.bucket(config.bucket);
   }
 
-  private where(key: string) {
+  where(key: string) {
     return `${this.config.bucket}/${key}`;
   }
 
@@ -86,31 +86,9 @@ export class GcsDriver implements BucketDriver {
 
   async writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile> {
     assertKey(key, 'write');
-    let handle: FileHandle | undefined;
-    try {
-      options.signal?.throwIfAborted();
-      handle = await open(file, 'r');
-      const before = await handle.stat();
-      const written =
-        before.size <= this.chunkSize
-          ? await this.writeSmall(key, handle, before.size, options)
-          : await this.writeResumable(key, file, handle, before, options);
-      if (changed(before, await handle.stat())) throw new FileChanged();
-      if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
-      await this.readBack(key, written);
-      return { ...written, verification: 'read-back' };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
-      if ((error as NodeJS.ErrnoException).syscall && (code === 'ENOENT' || code === 'EACCES')) {
-        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, {
-          cause: error,
-        });
-      }
-      throw this.wrap(error, 'write', key);
-    } finally {
-      await handle?.close();
-    }
+    return writeVerified(this, key, file, options, (handle, stat) =>
+      stat.size <= this.chunkSize ? this.writeSmall(key, handle, stat.size, options) : this.writeResumable(key, file, handle, stat, options),
+    );
   }
 
   /** One request from a pooled buffer: the file read once, hashed there, and sent with its MD5. */
@@ -212,14 +190,11 @@ export class GcsDriver implements BucketDriver {
    * store once per driver with a probe that declares another body's MD5. GCS refuses it; a
    * GCS-compatible store that accepts it verifies nothing, so its uploads are read back instead.
    */
-  async storeVerifiesChecksums(near: string): Promise<boolean | null> {
-    this.verifiesChecksums ??= this.askStoreToVerify(near).catch(() => null);
-    const answer = await this.verifiesChecksums;
-    if (answer === null) this.verifiesChecksums = undefined;
-    return answer;
+  storeVerifiesChecksums(near: string): Promise<boolean | null> {
+    return this.probe.verifies(near);
   }
 
-  private verifiesChecksums: Promise<boolean | null> | undefined;
+  private readonly probe = new ChecksumProbe((near) => this.askStoreToVerify(near));
 
   private async askStoreToVerify(near: string): Promise<boolean | null> {
     const probe = `${near.slice(0, near.lastIndexOf('/') + 1)}.offload-checksum-check-${randomUUID()}`;
@@ -232,26 +207,6 @@ export class GcsDriver implements BucketDriver {
     }
     await this.delete(probe).catch(() => undefined);
     return false;
-  }
-
-  /** Downloads the object and compares size and SHA-256 with what was sent: the evidence where the store checks nothing. */
-  private async readBack(key: string, expected: { size: number; sha256: string }): Promise<void> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of (await this.read(key)) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    const sha256 = hash.digest('hex');
-    if (size !== expected.size || sha256 !== expected.sha256) {
-      throw new StorageError(
-        'CHECKSUM_MISMATCH',
-        'write',
-        this.where(key),
-        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ` +
-          `${expected.sha256.slice(0, 12)}…`,
-      );
-    }
   }
 
   async writeBuffer(key: string, body: Buffer, options: WriteOptions): Promise<void> {

@@ -15,12 +15,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash, randomUUID } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { networkCode, networkReason, StorageError, type StorageErrorCode, type StorageOperation } from './errors.js';
 import { assertKey, publicObjectUrl } from './keys.js';
 import { BufferPools } from './buffer-pool.js';
-import { attachment, changed, FileChanged, readExactly } from './files.js';
+import { attachment, ChecksumProbe, compareReadBack, readExactly, writeVerified } from './files.js';
 import type { BucketDriver, DriverTuning, ListedObject, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
 
 export interface S3DriverConfig extends DriverTuning {
@@ -73,33 +73,10 @@ export class S3Driver implements BucketDriver {
 
   async writeFile(key: string, file: string, options: WriteOptions): Promise<WrittenFile> {
     assertKey(key, 'write');
-    let handle: FileHandle | undefined;
-    try {
-      options.signal?.throwIfAborted();
-      handle = await open(file, 'r');
-      const before = await handle.stat();
-      const partSize = partSizeFor(before.size, this.config.partSize ?? 8 * MiB);
-      const written =
-        before.size <= partSize
-          ? await this.putFile(key, handle, before.size, partSize, options)
-          : await this.multipartFile(key, handle, before.size, partSize, options);
-      const after = await handle.stat();
-      if (changed(before, after)) throw new FileChanged();
-      if (await this.storeVerifiesChecksums(key)) return { ...written, verification: 'store-checksum' };
-      await this.readBack(key, written);
-      return { ...written, verification: 'read-back' };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (error instanceof FileChanged) throw new StorageError('UNKNOWN', 'write', this.where(key), `${file} changed while it was being uploaded`);
-      if ((error as NodeJS.ErrnoException).syscall && (code === 'ENOENT' || code === 'EACCES')) {
-        throw new StorageError(code === 'ENOENT' ? 'NOT_FOUND' : 'ACCESS_DENIED', 'write', this.where(key), `Could not read ${file} (${code})`, {
-          cause: error,
-        });
-      }
-      throw this.wrap(error, 'write', key);
-    } finally {
-      await handle?.close();
-    }
+    return writeVerified(this, key, file, options, (handle, stat) => {
+      const partSize = partSizeFor(stat.size, this.config.partSize ?? 8 * MiB);
+      return stat.size <= partSize ? this.putFile(key, handle, stat.size, partSize, options) : this.multipartFile(key, handle, stat.size, partSize, options);
+    });
   }
 
   /** One PUT: the file read once into a pooled buffer and hashed there; that hash signs the body, so the store checks every byte. */
@@ -236,14 +213,11 @@ export class S3Driver implements BucketDriver {
    * verified on their word; one that accepts it verifies nothing, so its uploads are read back.
    * Null when the store's answer said neither (an outage, a denial): not remembered, asked again.
    */
-  async storeVerifiesChecksums(near: string): Promise<boolean | null> {
-    this.verifiesChecksums ??= this.askStoreToVerify(near).catch(() => null);
-    const answer = await this.verifiesChecksums;
-    if (answer === null) this.verifiesChecksums = undefined;
-    return answer;
+  storeVerifiesChecksums(near: string): Promise<boolean | null> {
+    return this.probe.verifies(near);
   }
 
-  private verifiesChecksums: Promise<boolean | null> | undefined;
+  private readonly probe = new ChecksumProbe((near) => this.askStoreToVerify(near));
 
   private async askStoreToVerify(near: string): Promise<boolean | null> {
     const probe = `${near.slice(0, near.lastIndexOf('/') + 1)}.offload-checksum-check-${randomUUID()}`;
@@ -256,27 +230,6 @@ export class S3Driver implements BucketDriver {
     }
     await this.delete(probe).catch(() => undefined);
     return false;
-  }
-
-  /** Downloads the object and compares size and SHA-256 with what was sent: the evidence where the store checks nothing. */
-  private async readBack(key: string, expected: { size: number; sha256: string }): Promise<void> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }));
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of res.Body as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    const sha256 = hash.digest('hex');
-    if (size !== expected.size || sha256 !== expected.sha256) {
-      throw new StorageError(
-        'CHECKSUM_MISMATCH',
-        'write',
-        this.where(key),
-        `Read back ${this.where(key)} as ${size} bytes with SHA-256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes with ` +
-          `${expected.sha256.slice(0, 12)}…`,
-      );
-    }
   }
 
   /** Whether this driver can copy straight from `other`'s bucket: the same store and the same key (the copy never leaves the store). */
@@ -304,7 +257,7 @@ export class S3Driver implements BucketDriver {
       throw this.wrap(error, 'write', key);
     }
     try {
-      await this.readBack(key, expected);
+      await compareReadBack(this, key, expected);
     } catch (error) {
       await this.delete(key).catch(() => undefined);
       if (!StorageError.is(error, 'CHECKSUM_MISMATCH')) throw error;
