@@ -76,7 +76,9 @@ describe('Google Cloud Storage go-live, in a browser', () => {
     await screenshot(page, 'google-cloud-storage');
 
     await page.getByRole('link', { name: 'General Settings' }).click();
-    await page.getByLabel('Default Storage').selectOption({ label: 'Google Cloud Storage' });
+    // Exact, once the screen is there: the provider screen's Enable checkbox mentions "Default Storage" in its label too.
+    await page.getByRole('heading', { name: 'General Settings' }).waitFor();
+    await page.getByLabel('Default Storage', { exact: true }).selectOption({ label: 'Google Cloud Storage' });
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('effective-storage').textContent()).toBe('Google Cloud Storage');
 

@@ -80,7 +80,9 @@ describe('the go-live checklist, in a browser', () => {
 
     // 6. Default Storage → Cloudflare R2.
     await page.getByRole('link', { name: 'General Settings' }).click();
-    await page.getByLabel('Default Storage').selectOption({ label: 'Cloudflare R2' });
+    // Exact, once the screen is there: the provider screen's Enable checkbox mentions "Default Storage" in its label too.
+    await page.getByRole('heading', { name: 'General Settings' }).waitFor();
+    await page.getByLabel('Default Storage', { exact: true }).selectOption({ label: 'Cloudflare R2' });
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('effective-storage').textContent()).toBe('Cloudflare R2');
     await screenshot(page, 'general-settings');
@@ -143,6 +145,6 @@ describe('the go-live checklist, in a browser', () => {
     await expect.poll(() => toast('success').textContent()).toContain('saved');
     await page.getByRole('link', { name: 'General Settings' }).click();
     await expect.poll(() => page.getByTestId('fallback-banner').textContent()).toContain('Cloudflare R2 is selected, but it is disabled');
-    expect(await page.getByLabel('Default Storage').locator('option').allTextContents()).toEqual(['Local server (this machine)']);
+    expect(await page.getByLabel('Default Storage', { exact: true }).locator('option').allTextContents()).toEqual(['Local server (this machine)']);
   });
 });
