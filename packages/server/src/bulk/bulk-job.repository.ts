@@ -161,6 +161,27 @@ function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown
   return [clauses.map(([sql]) => sql).join(' and '), clauses.map(([, param]) => param)];
 }
 
+export type ItemOutcome = { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+
+/** A result's outcome on its job (counters, cursor, failure list), inside the caller's transaction. */
+async function recordOutcome(tx: EntityManager, jobId: string, itemId: string, outcome: ItemOutcome): Promise<void> {
+  const counter = outcome.kind === 'done' ? 'done_items' : outcome.kind === 'skipped' ? 'skipped_items' : 'failed_items';
+  await tx.execute(
+    `update bulk_job set cursor = greatest(cursor, ?::uuid), ${counter} = ${counter} + 1, done_bytes = done_bytes + ?,
+       last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
+    [itemId, outcome.kind === 'done' ? outcome.bytes : 0, outcome.kind === 'failed' ? outcome.error : null, jobId],
+  );
+  if (outcome.kind === 'failed') {
+    await tx.execute(
+      `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
+       on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now()`,
+      [jobId, itemId, outcome.error],
+    );
+  } else {
+    await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ?`, [jobId, itemId]);
+  }
+}
+
 const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.failedItems;
 
 /** Bulk jobs, their failures, and the source objects moves left to delete. Works inside the caller's transaction (`em.execute`). */
@@ -318,13 +339,18 @@ export class BulkJobRepository {
   }
 
   /** Marks the local copy for deletion (its object just read back as recorded), while the lease holds; false when it no longer does. */
-  async markLocalDeletePending(id: string, token: string): Promise<boolean> {
-    const updated = await this.em.execute(
-      `update creative set local_delete_pending = true, integrity = 'OK', integrity_checked_at = now()
-       where id = ? and lease_token = ? and offload_status = 'OFFLOADED' returning id`,
-      [id, token],
-    );
-    return updated.length > 0;
+  async markLocalDeletePending(item: MoveItem, token: string, jobId: string): Promise<boolean> {
+    return this.em.transactional(async (tx) => {
+      const updated = await tx.execute(
+        `update creative set local_delete_pending = true, integrity = 'OK', integrity_checked_at = now()
+         where id = ? and lease_token = ? and offload_status = 'OFFLOADED' returning id`,
+        [item.id, token],
+      );
+      if (!updated.length) return false;
+      // Counted with the mark, for the same reason as a move's switch.
+      await recordOutcome(tx, jobId, item.id, { kind: 'done', bytes: item.size });
+      return true;
+    });
   }
 
   async release(id: string, token: string): Promise<void> {
@@ -339,9 +365,10 @@ export class BulkJobRepository {
   async switchTo(
     item: MoveItem,
     token: string,
-    target: { locationId: number; objectKey: string | null; sha256: string; local: boolean },
-    deleteSource: boolean,
+    target: { locationId: number; objectKey: string | null; sha256: string; local: boolean; size: number },
+    job: { id: string; deleteSource: boolean },
   ): Promise<boolean> {
+    const { deleteSource } = job;
     return this.em.transactional(async (tx) => {
       const status = target.local ? 'LOCAL' : 'OFFLOADED';
       // A local copy stays a local copy unless the move was asked to delete its source.
@@ -357,6 +384,8 @@ export class BulkJobRepository {
       if (deleteSource && item.locationId !== 1 && item.objectKey) {
         await tx.execute(`insert into bulk_pending_delete (location_id, object_key) values (?, ?)`, [item.locationId, item.objectKey]);
       }
+      // Counted with the switch: a crash right after cannot lose it (the result is no longer in the source to be found again).
+      await recordOutcome(tx, job.id, item.id, { kind: 'done', bytes: target.size });
       return true;
     });
   }
@@ -371,28 +400,8 @@ export class BulkJobRepository {
   }
 
   /** Records one result's outcome and moves the cursor past it. */
-  async progress(
-    jobId: string,
-    itemId: string,
-    outcome: { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string },
-  ): Promise<void> {
-    await this.em.transactional(async (tx) => {
-      const counter = outcome.kind === 'done' ? 'done_items' : outcome.kind === 'skipped' ? 'skipped_items' : 'failed_items';
-      await tx.execute(
-        `update bulk_job set cursor = greatest(cursor, ?::uuid), ${counter} = ${counter} + 1, done_bytes = done_bytes + ?,
-           last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
-        [itemId, outcome.kind === 'done' ? outcome.bytes : 0, outcome.kind === 'failed' ? outcome.error : null, jobId],
-      );
-      if (outcome.kind === 'failed') {
-        await tx.execute(
-          `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
-           on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now()`,
-          [jobId, itemId, outcome.error],
-        );
-      } else {
-        await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ?`, [jobId, itemId]);
-      }
-    });
+  async progress(jobId: string, itemId: string, outcome: ItemOutcome): Promise<void> {
+    await this.em.transactional((tx) => recordOutcome(tx, jobId, itemId, outcome));
   }
 
   async failures(jobId: string, limit: number): Promise<{ creativeId: string; path: string | null; error: string; failedAt: Date }[]> {

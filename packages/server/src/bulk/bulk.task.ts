@@ -23,7 +23,8 @@ export const BATCH_SIZE = 25;
 /** How long a batch waits for new results' offloads to drain before going on anyway (a steady stream must not stop a job for good). */
 const YIELD_AT_MOST_MS = 30_000;
 
-type Outcome = { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+/** `recorded`: already counted in the transaction that finished the result. */
+type Outcome = { kind: 'done'; bytes: number; recorded?: true } | { kind: 'skipped' } | { kind: 'failed'; error: string };
 
 /**
  * Runs one batch of a bulk job: the results its admin asked to retry, then the next ones after its
@@ -48,7 +49,7 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
     if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
     await yieldToNewResults(jobs, signal);
     const outcome = await processOne(deps, now, item, signal);
-    await jobs.progress(jobId, item.id, outcome);
+    if (!(outcome.kind === 'done' && outcome.recorded)) await jobs.progress(jobId, item.id, outcome);
     if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
   }
   if (items.length < BATCH_SIZE) {
@@ -148,8 +149,8 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { job
     const switched = await jobs.switchTo(
       item,
       token,
-      { locationId: target.id, objectKey: local ? null : copyKey, sha256: written.sha256, local },
-      job.deleteSource,
+      { locationId: target.id, objectKey: local ? null : copyKey, sha256: written.sha256, local, size: written.size },
+      job,
     );
     if (!switched) {
       // Deleted (or taken over) meanwhile: the copy must not outlive it.
@@ -157,7 +158,7 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { job
       return { kind: 'skipped' };
     }
     if (job.deleteSource) await (source.id === LOCAL_LOCATION_ID ? finishPendingLocalDeletes(deps) : removeLeftSources(deps));
-    return { kind: 'done', bytes: written.size };
+    return { kind: 'done', bytes: written.size, recorded: true };
   } finally {
     await rm(temp, { force: true });
   }
@@ -240,9 +241,9 @@ async function removeLocalOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem
         : `The object ${item.objectKey} in ${describe(location)} does not read back as recorded: the local copy is kept`,
     );
   }
-  if (!(await jobs.markLocalDeletePending(item.id, token))) return { kind: 'skipped' };
+  if (!(await jobs.markLocalDeletePending(item, token, job.id))) return { kind: 'skipped' };
   await removeLocalCopy(deps, creativeRepository, item.id, item.path);
-  return { kind: 'done', bytes: item.size };
+  return { kind: 'done', bytes: item.size, recorded: true };
 }
 
 const failed = (error: string): Outcome => ({ kind: 'failed', error });

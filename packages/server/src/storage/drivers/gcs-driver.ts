@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { BufferPools } from './buffer-pool.js';
 import { attachment, ChecksumProbe, changed, FileChanged, readExactly, writeVerified } from './files.js';
 import type { BucketDriver, DriverTuning, ListedObject, ObjectStat, WriteOptions, WrittenFile } from './driver.js';
@@ -42,6 +43,8 @@ const CHUNK_QUANTUM = 256 * 1024;
 export class GcsDriver implements BucketDriver {
   private readonly bucket: Bucket;
   private readonly attempts: number;
+  private readonly jwt: TokenUriJwt;
+  private readonly requestTimeout: number;
 
   constructor(
     readonly config: GcsDriverConfig,
@@ -49,7 +52,8 @@ export class GcsDriver implements BucketDriver {
   ) {
     this.attempts = config.maxAttempts ?? 3;
     const requestTimeout = config.requestTimeoutMs ?? 120_000;
-    const jwt = new TokenUriJwt(config.tokenUri, config.clientEmail, config.privateKey, config.connectionTimeoutMs ?? 5000);
+    const jwt = (this.jwt = new TokenUriJwt(config.tokenUri, config.clientEmail, config.privateKey, config.connectionTimeoutMs ?? 5000));
+    this.requestTimeout = requestTimeout;
     const storage = new Storage({
       apiEndpoint: config.endpoint,
       // With an apiEndpoint set the SDK sends no credentials unless told to.
@@ -218,24 +222,28 @@ export class GcsDriver implements BucketDriver {
     }
   }
 
+  /**
+   * The object's bytes, streamed, from the JSON API's media download — fetched here rather than
+   * through the SDK's read stream, whose retry of a 429 or 5xx pipes into a stream it has already
+   * destroyed (an unhandled error on Node 24). Busy or failing answers are retried; the request
+   * timeout applies until the response starts, not to the whole (possibly long) body.
+   */
   async read(key: string): Promise<Readable> {
     assertKey(key, 'read');
-    const stream = this.file(key).createReadStream({ validation: false });
-    try {
-      // The SDK reports a missing object (or a denial) on the stream, after the call: wait for the first bytes or the error.
-      await new Promise<void>((resolve, reject) => {
-        const settle = (error?: Error) => {
-          stream.off('readable', settle).off('error', settle);
-          if (error) reject(error);
-          else resolve();
-        };
-        stream.once('readable', settle).once('error', settle);
-      });
-    } catch (error) {
-      stream.destroy();
-      throw this.wrap(error, 'read', key);
+    const url = `${this.config.endpoint}/storage/v1/b/${encodeURIComponent(this.config.bucket)}/o/${encodeURIComponent(key)}?alt=media`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { token } = await this.jwt.getAccessToken();
+        const started = new AbortController();
+        const timer = setTimeout(() => started.abort(new DOMException('the request timed out', 'TimeoutError')), this.requestTimeout);
+        const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: started.signal }).finally(() => clearTimeout(timer));
+        if (!res.ok || !res.body) throw await apiError(res);
+        return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+      } catch (error) {
+        if (!isTransient(error) || attempt >= this.attempts) throw this.wrap(error, 'read', key);
+        await sleep(Math.min(100 * 4 ** attempt, 5000));
+      }
     }
-    return stream;
   }
 
   async stat(key: string): Promise<ObjectStat | null> {
@@ -369,6 +377,13 @@ class TokenUriJwt extends JWT {
   }
 }
 
+/** A JSON API error answer as the SDK's errors look (`code` = the HTTP status, Google's message), so one classification serves both. */
+async function apiError(res: Response): Promise<Error> {
+  const body = (await res.json().catch(() => ({}))) as { error?: { message?: unknown; errors?: unknown } };
+  const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
+  return Object.assign(new Error(message), { code: res.status, errors: body.error?.errors });
+}
+
 /** The token endpoint did not issue a token: a refused key (invalid_grant) or the endpoint's own trouble (429, 5xx). */
 class TokenRefused extends Error {
   override readonly name = 'TokenRefused';
@@ -454,6 +469,7 @@ const isChecksumRejection = (error: unknown) => statusOf(error) === 400 && /does
 /** A failure worth another try: the store or the token endpoint busy or failing (429, 408, 5xx), the connection dropped or stalled, or the SDK's own retries spent. */
 const isTransient = (error: unknown) => {
   if ((error as Error)?.name === 'AbortError') return false;
+  if ((error as Error)?.name === 'TimeoutError') return true;
   if (error instanceof TokenRefused) return !error.keyRefused;
   if (error instanceof TokenEndpointUnreachable) return true;
   const status = statusOf(error);
