@@ -95,24 +95,25 @@ describe('the Tools screen, in a browser', () => {
     await page.getByLabel('To', { exact: true }).selectOption(locationB.id);
     await page.getByLabel('Delete the source copy once the copy is verified').check();
     const dryRun = page.getByTestId('move-plan');
+    const startMove = page.getByRole('form', { name: 'Move results' }).getByRole('button', { name: 'Start' });
     await expect.poll(() => dryRun.textContent()).toMatch(/^150 results, .+ would move, each source copy deleted once its copy is verified\.$/);
 
     // The server's word on a field stands next to it: a folder that climbs out is refused.
     await page.getByLabel('Folder', { exact: true }).fill('images/../secrets');
     await expect.poll(() => page.locator('#move-folder-error').textContent()).toMatch(/must not contain "\." or "\.\." folders/);
     expect(await page.getByLabel('Folder', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
+    expect(await startMove.isDisabled()).toBe(true);
     await page.getByLabel('Folder', { exact: true }).fill('images/tools');
     await expect.poll(() => dryRun.textContent()).toMatch(/^150 results/);
 
     // Moving a location onto itself is refused next to To, and Start is off.
     await page.getByLabel('To', { exact: true }).selectOption(locationA.id);
     await expect.poll(() => page.locator('#move-to-error').textContent()).toBe('Choose a location other than the one results move from.');
-    expect(await page.getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
+    expect(await startMove.isDisabled()).toBe(true);
     await page.getByLabel('To', { exact: true }).selectOption(locationB.id);
     await expect.poll(() => dryRun.textContent()).toMatch(/^150 results/);
 
-    await page.getByRole('button', { name: 'Start' }).click();
+    await startMove.click();
     await expect.poll(() => page.getByTestId('toast-success').last().textContent()).toContain('Moving 150 results');
     const job = page.getByTestId('bulk-job');
     const progress = job.getByRole('progressbar');
@@ -199,5 +200,14 @@ describe('the Tools screen, in a browser', () => {
         .sort(),
     );
     expect(await keysIn(targetA)).toEqual([]);
+  });
+
+  it('shows the dry runs of the other tools: the scan, and verifying a bucket', { timeout: 30_000 }, async () => {
+    await page.goto(`${server.url}/app/admin/tools`);
+    await page.getByRole('heading', { name: 'Other tools', exact: true }).waitFor();
+    await expect.poll(() => page.getByTestId('scan-plan').textContent()).toMatch(/would be registered\.$|nothing to do\.$/);
+    const { storageLocations } = await asAdmin<{ storageLocations: { id: string; bucket: string | null }[] }>(page, '{ storageLocations { id bucket } }');
+    await page.locator('#verify-location').selectOption(storageLocations.find((l) => l.bucket === targetB.bucket)!.id);
+    await expect.poll(() => page.getByTestId('verify-plan').textContent()).toMatch(/^149 results, .+ would be read back and checked\.$/);
   });
 });

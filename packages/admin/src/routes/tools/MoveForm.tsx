@@ -62,7 +62,7 @@ function inputOf(form: Form): MoveResultsInput {
 }
 
 /** One control with its label, and the server's problem with it (by the API's field name) under it. */
-function Field({ id, label, problem, help, children }: { id: string; label: string; problem?: string; help?: string; children: ReactNode }) {
+export function Field({ id, label, problem, help, children }: { id: string; label: string; problem?: string; help?: string; children: ReactNode }) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -82,7 +82,7 @@ function Field({ id, label, problem, help, children }: { id: string; label: stri
 }
 
 /** aria-invalid and aria-describedby for a control that `Field` wraps. */
-const described = (id: string, problem?: string, help?: boolean) => ({
+export const described = (id: string, problem?: string, help?: boolean) => ({
   id,
   'aria-invalid': problem ? true : undefined,
   'aria-describedby': [help && `${id}-help`, problem && `${id}-error`].filter(Boolean).join(' ') || undefined,

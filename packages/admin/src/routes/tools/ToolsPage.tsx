@@ -5,6 +5,7 @@ import { QueryState } from '../../components/QueryState';
 import { ActiveJob } from './ActiveJob';
 import { JobHistory } from './JobHistory';
 import { MoveForm } from './MoveForm';
+import { OtherTools } from './OtherTools';
 
 // The API has no subscriptions, so the screen polls its one query (locations' tallies and the
 // job rows, both cheap): every 2 s while a job runs, so its bar moves as it works, and every
@@ -43,6 +44,7 @@ export function ToolsPage() {
                 {active.length ? active.map((job) => <ActiveJob key={job.id} job={job} />) : <p className="muted">No bulk jobs running.</p>}
               </section>
               <MoveForm locations={data.storageLocations} />
+              <OtherTools locations={data.storageLocations} refresh={data.bulkJobs.map((job) => `${job.id}:${job.state}`).join()} />
               <section aria-labelledby="history-heading">
                 <h2 id="history-heading">History</h2>
                 {finished.length ? <JobHistory jobs={finished} /> : <p className="muted">No finished jobs yet.</p>}

@@ -3,10 +3,15 @@ import {
   CancelBulkJobDocument,
   MoveResultsDocument,
   PauseBulkJobDocument,
+  RemoveLocalCopiesDocument,
   ResumeBulkJobDocument,
   RetryBulkJobFailuresDocument,
+  ScanResultsDiskDocument,
   ToolsDocument,
+  VerifyStoredObjectsDocument,
   type MoveResultsInput,
+  type RemoveLocalCopiesInput,
+  type VerifyStoredObjectsInput,
 } from '@offload/types/graphql';
 import { useToastOutcome } from '../../app/toasts';
 import { formatResults } from '../../components/format';
@@ -22,6 +27,42 @@ export function useMoveResultsMutation() {
   const toastOutcome = useToastOutcome();
   const run = (input: MoveResultsInput) =>
     toastOutcome(move({ variables: { input } }), ({ moveResults: job }) => `Moving ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+  return [run, state] as const;
+}
+
+/** "204 local copies". */
+export const formatCopies = (count: number) => `${count.toLocaleString()} local ${count === 1 ? 'copy' : 'copies'}`;
+
+/** Registers the results on this server's results disk that were never finalized. */
+export function useScanResultsDiskMutation() {
+  const [scan, state] = useMutation(ScanResultsDiskDocument, refetch);
+  const toastOutcome = useToastOutcome();
+  const run = () => toastOutcome(scan(), ({ scanResultsDisk: job }) => `Registering ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+  return [run, state] as const;
+}
+
+/** Reads a bucket's stored objects back and checks them against their recorded SHA-256. */
+export function useVerifyStoredObjectsMutation() {
+  const [verify, state] = useMutation(VerifyStoredObjectsDocument, refetch);
+  const toastOutcome = useToastOutcome();
+  const run = (input: VerifyStoredObjectsInput) =>
+    toastOutcome(verify({ variables: { input } }), ({ verifyStoredObjects: job }) => `Checking ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+  return [run, state] as const;
+}
+
+/** Deletes the local copies of a bucket's results, once the admin confirms. */
+export function useRemoveLocalCopiesMutation() {
+  const [remove, state] = useMutation(RemoveLocalCopiesDocument, refetch);
+  const toastOutcome = useToastOutcome();
+  const run = (input: RemoveLocalCopiesInput, bucket: string, copies: string) => {
+    if (
+      !window.confirm(
+        `Delete ${copies} on this server whose results are stored in ${bucket}? Each is deleted only once its stored object reads back as recorded.`,
+      )
+    )
+      return Promise.resolve(undefined);
+    return toastOutcome(remove({ variables: { input } }), ({ removeLocalCopies: job }) => `Removing ${formatCopies(job.plannedItems)}: ${jobName(job)}.`);
+  };
   return [run, state] as const;
 }
 
