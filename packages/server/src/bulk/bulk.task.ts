@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,11 +9,10 @@ import type { OffloadDeps } from '../offload/offload.job.js';
 import { finishPendingLocalDeletes, IMMUTABLE, removeLocalCopy, TryLater } from '../offload/offload.job.js';
 import { StorageError } from '../storage/drivers/errors.js';
 import { objectKey } from '../storage/drivers/keys.js';
-import { LocalDriver } from '../storage/drivers/local-driver.js';
-import { S3Driver } from '../storage/drivers/s3-driver.js';
+import { hashFile, LocalDriver } from '../storage/drivers/local-driver.js';
 import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
-import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type MoveItem } from './bulk-job.repository.js';
+import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type ItemOutcome, type MoveItem } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
 import { scanResultsDisk } from './scan.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
@@ -24,7 +23,7 @@ export const BATCH_SIZE = 25;
 const YIELD_AT_MOST_MS = 30_000;
 
 /** `recorded`: already counted in the transaction that finished the result. */
-type Outcome = { kind: 'done'; bytes: number; recorded?: true } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+type Outcome = ItemOutcome & { recorded?: true };
 
 /**
  * Runs one batch of a bulk job: the results its admin asked to retry, then the next ones after its
@@ -39,7 +38,6 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   const job = await jobs.get(jobId);
   if (!job || job.state !== 'RUNNING') return;
   const log = deps.logger.child({ bulkJobId: jobId, kind: job.kind });
-  await removeLeftSources(deps);
   if (job.kind === 'SCAN') return runScan(deps, job);
 
   const items = [...(await jobs.takeRetries(job, BATCH_SIZE)), ...(await jobs.nextItems(job, BATCH_SIZE))];
@@ -120,13 +118,14 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { job
   const temp = path.join(config.dataDir, 'tmp', `bulk-${token}`);
   try {
     const local = target.id === LOCAL_LOCATION_ID;
-    const targetDriver = local ? new LocalDriver(config.resultsDir, config.publicUrl) : bucketDriver(deps, locations, target, 'write');
+    const bucketTarget = local ? null : bucketDriver(deps, locations, target, 'write');
+    const targetDriver = bucketTarget ?? new LocalDriver(config.resultsDir, config.publicUrl);
     const copyKey = local ? item.path : objectKey(locations.settingsOf(target, 'write').keyPrefix, item.path);
-    // Bucket to bucket in the same store with the same key: the store copies, the bytes never leave it.
     const sourceDriver = source.id === LOCAL_LOCATION_ID ? null : bucketDriver(deps, locations, source, 'read');
+    // Where the store can copy inside itself (a driver that offers it says when), the bytes never leave it.
     const copied =
-      sourceDriver && item.sha256 && targetDriver instanceof S3Driver && targetDriver.canCopyFrom(sourceDriver)
-        ? await targetDriver.copyFrom(sourceDriver, item.objectKey!, copyKey, { size: item.size, sha256: item.sha256 })
+      sourceDriver && bucketTarget?.copyFrom && item.sha256
+        ? await bucketTarget.copyFrom(sourceDriver, item.objectKey!, copyKey, { size: item.size, sha256: item.sha256 })
         : null;
     let written = copied;
     if (!written) {
@@ -177,16 +176,11 @@ async function storedSha256(driver: BucketDriver, key: string): Promise<string |
 }
 
 /** The SHA-256 of the result's local copy, or null when there is none. */
-async function localSha256(file: string): Promise<string | null> {
-  const hash = createHash('sha256');
-  try {
-    await pipeline(createReadStream(file), hash);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  return hash.digest('hex');
-}
+const localSha256 = (file: string) =>
+  hashFile(file).then(
+    ({ sha256 }) => sha256,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)),
+  );
 
 /**
  * A scrub of one result: its stored object read back and compared with the SHA-256 recorded for

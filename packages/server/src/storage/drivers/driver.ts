@@ -76,6 +76,11 @@ export interface BucketDriver extends SignedUrlDriver {
    * store itself (once per driver); null when its answer said neither (asked again next time).
    */
   storeVerifiesChecksums(near: string): Promise<boolean | null>;
+  /**
+   * Optional: a copy made inside the store from `source`'s bucket, verified against `expected`;
+   * null where the store cannot make it (another store or key, too big): the caller streams.
+   */
+  copyFrom?(source: BucketDriver, sourceKey: string, key: string, expected: { size: number; sha256: string }): Promise<WrittenFile | null>;
 }
 
 /** How hard a driver tries and how much it holds: Test connection fails fast, offload persists. */

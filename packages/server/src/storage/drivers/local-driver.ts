@@ -147,7 +147,8 @@ export class LocalDriver implements StorageDriver {
   }
 }
 
-async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
+/** The size and SHA-256 of a file on disk, read in 1 MiB chunks. */
+export async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {

@@ -232,21 +232,18 @@ export class S3Driver implements BucketDriver {
     return false;
   }
 
-  /** Whether this driver can copy straight from `other`'s bucket: the same store and the same key (the copy never leaves the store). */
-  canCopyFrom(other: BucketDriver): other is S3Driver {
-    return other instanceof S3Driver && other.config.endpoint === this.config.endpoint && other.config.accessKeyId === this.config.accessKeyId;
-  }
-
   /**
    * A server-side copy from `source`'s bucket (same store, same key) of an object up to 5 GiB:
    * the bytes never cross the network to us and back. Conditional on the source being the object
    * just seen (its ETag); then the copy is read back and must hash to the SHA-256 recorded for the
    * result — the store's bytes, not its word, are the evidence (a source that rotted is not copied
-   * on as good). Null where a server-side copy cannot apply (too big): the caller streams instead.
+   * on as good). Null where a server-side copy cannot apply (another store or key, too big): the caller streams instead.
    */
-  async copyFrom(source: S3Driver, sourceKey: string, key: string, expected: { size: number; sha256: string }): Promise<WrittenFile | null> {
+  async copyFrom(source: BucketDriver, sourceKey: string, key: string, expected: { size: number; sha256: string }): Promise<WrittenFile | null> {
     assertKey(key, 'write');
-    if (expected.size > 5 * 1024 ** 3) return null;
+    // The same store and the same key (the copy never leaves the store), and within CopyObject's 5 GiB.
+    const sameStore = source instanceof S3Driver && source.config.endpoint === this.config.endpoint && source.config.accessKeyId === this.config.accessKeyId;
+    if (!sameStore || expected.size > 5 * 1024 ** 3) return null;
     try {
       const head = await source.client.send(new HeadObjectCommand({ Bucket: source.config.bucket, Key: sourceKey }));
       const CopySource = `${source.config.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
