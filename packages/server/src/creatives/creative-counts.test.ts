@@ -169,6 +169,33 @@ describe('creative counts and filtered pages at any size', () => {
     await expectExactCounts();
   });
 
+  it('the hourly throughput counts each offload once, in its hour: before and after folding, through later moves and deletes', async () => {
+    const since = new Date(Date.now() - 2 * 3_600_000);
+    const total = async () =>
+      (await repository().offloadsPerHour(since)).reduce((sum, h) => ({ results: sum.results + h.results, bytes: sum.bytes + h.bytes }), {
+        results: 0,
+        bytes: 0,
+      });
+    const before = await total();
+    const ids = await finalizeBatch(3, 'IMAGE', 'cloudflare-r2');
+    expect(await total()).toEqual(before);
+    for (const id of ids) await offload(id, r2, 700);
+    const after = { results: before.results + 3, bytes: before.bytes + 2100 };
+    expect(await total()).toEqual(after);
+    expect(await repository().foldOffloadHours(48)).toBeGreaterThan(0);
+    expect(await sql('select count(*)::int as n from offload_hour_change')).toEqual([{ n: 0 }]);
+    expect(await total()).toEqual(after);
+    // A move to another bucket is not another offload; a deleted result's offload still happened.
+    await sql(`update creative set location_id = ?, offloaded_at = coalesce(offloaded_at, now()) where id in (?, ?, ?)`, [s3, ...ids]);
+    await repository().remove(ids[0]!);
+    expect(await total()).toEqual(after);
+    // Hours older than the overview shows leave the rollup when it folds.
+    await sql(`insert into offload_hour values (date_trunc('hour', now()) - interval '100 hours', 5, 5000)`);
+    await repository().foldOffloadHours(48);
+    expect(await sql(`select count(*)::int as n from offload_hour where hour < now() - interval '48 hours'`)).toEqual([{ n: 0 }]);
+    expect(await total()).toEqual(after);
+  });
+
   it('pages through every filter newest first without skipping or repeating, creatives of one batch (one timestamp) included', async () => {
     // Twelve creatives recorded in one statement share a timestamp to the microsecond; pages of 5 split them.
     await sql(

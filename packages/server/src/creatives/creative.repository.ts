@@ -239,19 +239,30 @@ export class CreativeRepository {
     return this.em.find(Creative, { offloadStatus: 'FAILED' }, { orderBy: { updatedAt: 'desc' }, limit });
   }
 
-  /** Offloads per hour since `since` (hours without one are absent), from an index alone. */
+  /** Offloads per hour since `since` (hours without one are absent), from the hourly rollup: a few dozen rows however busy the day. */
   async offloadsPerHour(since: Date): Promise<{ hour: Date; results: number; bytes: number }[]> {
-    const rows = (await this.db.execute(
-      `select date_trunc('hour', offloaded_at) as hour, count(*)::int as results, sum(size)::bigint as bytes
-       from creative where offloaded_at >= ? group by 1 order by 1`,
-      [since],
-    )) as { hour: Date; results: number; bytes: string }[];
+    const rows = (await this.db.execute(`select hour, results::int, bytes from offload_hour_now where hour >= date_trunc('hour', ?::timestamptz) order by 1`, [
+      since,
+    ])) as { hour: Date; results: number; bytes: string }[];
     return rows.map((r) => ({ hour: new Date(r.hour), results: r.results, bytes: Number(r.bytes) }));
+  }
+
+  /** Folds the offloads appended since the last fold into their hours, dropping hours older than the overview shows; returns how many changes moved. */
+  async foldOffloadHours(keepHours: number): Promise<number> {
+    const [row] = (await this.db.execute(
+      `with moved as (delete from offload_hour_change returning *),
+         totals as (select hour, sum(results) as results, sum(bytes) as bytes, count(*) as changes from moved group by 1),
+         folded as (insert into offload_hour as h (hour, results, bytes) select hour, results, bytes from totals
+                    on conflict (hour) do update set results = h.results + excluded.results, bytes = h.bytes + excluded.bytes),
+         expired as (delete from offload_hour where hour < now() - (? * interval '1 hour'))
+       select coalesce(sum(changes), 0)::int as changes from totals`,
+      [keepHours],
+    )) as { changes: number }[];
+    return Number(row?.changes ?? 0);
   }
 
   // ------------------------------------------------------------------ finalize, delete, retry
 
-  /** Records a finalized creative (and queues its offload when it has a target); null when its path was already finalized. */
   /** Which of these paths are finalized already. */
   async existingPaths(paths: string[]): Promise<Set<string>> {
     if (!paths.length) return new Set();
@@ -259,6 +270,7 @@ export class CreativeRepository {
     return new Set(rows.map((r) => r.path));
   }
 
+  /** Records a finalized creative (and queues its offload when it has a target); null when its path was already finalized. */
   async insertFinalized(row: NewCreative): Promise<Creative | null> {
     const inserted = await this.batcher.insert(row);
     return inserted ? this.em.map(Creative, inserted) : null;

@@ -8,14 +8,16 @@ import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
 import { removeLeftSources, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
 import { BULK_TASK, bulkJobIdOf, VERIFY_SAMPLE_CRONTAB, VERIFY_SAMPLE_TASK } from '../bulk/bulk-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
+import { MAX_THROUGHPUT_HOURS } from '../overview/overview.service.js';
 
 /**
- * Keeps the per-location usage and the per-group tally cheap to read: folds the changes appended
- * since the last fold (any process may fold; each change moves once).
+ * Keeps the per-location usage, the per-group tally and the hourly offloads cheap to read: folds
+ * the changes appended since the last fold (any process may fold; each change moves once).
  */
 export async function foldCounts(scope: Pick<Scope, 'locations' | 'creativeRepository'>): Promise<void> {
   await scope.locations.foldUsage();
   await scope.creativeRepository.foldTally();
+  await scope.creativeRepository.foldOffloadHours(MAX_THROUGHPUT_HOURS + 24);
 }
 
 export interface OffloadWorker {

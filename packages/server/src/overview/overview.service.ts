@@ -17,7 +17,8 @@ export interface HourOfOffloads {
   bytes: number;
 }
 
-const MAX_THROUGHPUT_HOURS = 24 * 7;
+/** The longest throughput window the overview answers (the hourly rollup keeps a day more). */
+export const MAX_THROUGHPUT_HOURS = 24 * 7;
 const HOUR_MS = 3_600_000;
 
 /**
