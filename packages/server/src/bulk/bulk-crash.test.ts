@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAdminHeaders, processGraphql, startServerProcess, type ServerProcess } from '../../test/harness.js';
 import { writeResult } from '../../test/offload-fixtures.js';
@@ -90,6 +91,16 @@ async function throughACrash(start: () => Promise<string>): Promise<{ doneItems:
   await expect.poll(async () => (await progress()).doneItems, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(20);
   server.process.kill('SIGKILL');
   await new Promise((r) => server.process.once('exit', r));
+  // Killed mid-job (read from its database while no server runs): a crash after the last result would prove nothing about resuming.
+  const db = new pg.Client({ connectionString: servers[0]!.database!.url });
+  await db.connect();
+  const { rows: [atKill] } = await db.query<{ state: string; finished: number }>(
+    `select state, done_items + failed_items + skipped_items as finished from bulk_job where id = $1`,
+    [id],
+  );
+  await db.end();
+  expect(atKill).toMatchObject({ state: 'RUNNING' });
+  expect(Number(atKill!.finished)).toBeLessThan(COUNT);
   const next = await startServerProcess(ENV, { reuse: servers[0] });
   servers.push(next);
   server = next;

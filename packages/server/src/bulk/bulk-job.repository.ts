@@ -34,6 +34,8 @@ export interface BulkJobRow {
   plannedItems: number;
   plannedBytes: number;
   cursor: string | null;
+  /** Where a sample began (a random id): it walks to the end, then from the start up to here. */
+  sampleStart: string | null;
   doneItems: number;
   doneBytes: number;
   skippedItems: number;
@@ -60,6 +62,8 @@ export interface MoveItem {
   locationId: number;
   objectKey: string | null;
   localCopy: boolean;
+  /** Taken again from the job's failures (its cursor is past it). */
+  retry: boolean;
 }
 
 const ITEM_COLUMNS = 'c.id, c.path, c.content_type, c.size, c.sha256, c.location_id, c.object_key, c.local_copy';
@@ -75,7 +79,7 @@ interface RawItem {
   local_copy: boolean;
 }
 
-const itemRow = (r: RawItem): MoveItem => ({
+const itemRow = (r: RawItem, retry = false): MoveItem => ({
   id: r.id,
   path: r.path,
   contentType: r.content_type,
@@ -84,6 +88,7 @@ const itemRow = (r: RawItem): MoveItem => ({
   locationId: Number(r.location_id),
   objectKey: r.object_key,
   localCopy: r.local_copy,
+  retry,
 });
 
 interface Raw {
@@ -98,6 +103,7 @@ interface Raw {
   planned_items: string;
   planned_bytes: string;
   cursor: string | null;
+  sample_start: string | null;
   done_items: string;
   done_bytes: string;
   skipped_items: string;
@@ -124,6 +130,7 @@ const jobRow = (r: Raw): BulkJobRow => ({
   plannedItems: Number(r.planned_items),
   plannedBytes: Number(r.planned_bytes),
   cursor: r.cursor,
+  sampleStart: r.sample_start,
   doneItems: Number(r.done_items),
   doneBytes: Number(r.done_bytes),
   skippedItems: Number(r.skipped_items),
@@ -163,26 +170,44 @@ function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown
 
 export type ItemOutcome = { kind: 'done'; bytes: number } | { kind: 'skipped' } | { kind: 'failed'; error: string };
 
-/** A result's outcome on its job (counters, cursor, failure list), inside the caller's transaction. */
-async function recordOutcome(tx: EntityManager, jobId: string, itemId: string, outcome: ItemOutcome): Promise<void> {
+/**
+ * A result's outcome on its job (counters, cursor, failure list), inside the caller's transaction.
+ * A result retried from the failure list leaves the cursor where it is, and its earlier failure
+ * is taken off the list (and the count) only now, with its new outcome: a crash meanwhile leaves
+ * it on the list, still to retry.
+ */
+async function recordOutcome(tx: EntityManager, jobId: string, item: Pick<MoveItem, 'id' | 'retry'>, outcome: ItemOutcome): Promise<void> {
   const counter = outcome.kind === 'done' ? 'done_items' : outcome.kind === 'skipped' ? 'skipped_items' : 'failed_items';
-  await tx.execute(
-    `update bulk_job set cursor = greatest(cursor, ?::uuid), ${counter} = ${counter} + 1, done_bytes = done_bytes + ?,
-       last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
-    [itemId, outcome.kind === 'done' ? outcome.bytes : 0, outcome.kind === 'failed' ? outcome.error : null, jobId],
-  );
+  let failedBefore = 0;
   if (outcome.kind === 'failed') {
-    await tx.execute(
+    const [row] = (await tx.execute(
       `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
-       on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now()`,
-      [jobId, itemId, outcome.error],
-    );
+       on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now() returning (xmax = 0) as inserted`,
+      [jobId, item.id, outcome.error],
+    )) as { inserted: boolean }[];
+    // Failed again: still one failure (counted up, and down for the earlier one).
+    failedBefore = row!.inserted ? 0 : 1;
   } else {
-    await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ?`, [jobId, itemId]);
+    failedBefore = (await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ? returning 1`, [jobId, item.id])).length;
   }
+  // One assignment per counter: a failure counts +1 on failed_items, less the earlier one it replaces.
+  const counts =
+    counter === 'failed_items' ? `failed_items = failed_items + 1 - ?` : `${counter} = ${counter} + 1, failed_items = failed_items - ?`;
+  await tx.execute(
+    `update bulk_job set ${item.retry ? '' : 'cursor = greatest(cursor, ?::uuid), '}${counts},
+       done_bytes = done_bytes + ?, last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
+    [
+      ...(item.retry ? [] : [item.id]),
+      failedBefore,
+      outcome.kind === 'done' ? outcome.bytes : 0,
+      outcome.kind === 'failed' ? outcome.error : null,
+      jobId,
+    ],
+  );
 }
 
 const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.failedItems;
+const LOWEST_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Bulk jobs, their failures, and the source objects moves left to delete. Works inside the caller's transaction (`em.execute`). */
 export class BulkJobRepository {
@@ -214,12 +239,12 @@ export class BulkJobRepository {
       BulkJobRow,
       'kind' | 'filter' | 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'limitItems' | 'plannedItems' | 'plannedBytes' | 'createdBy'
     >,
-    cursor: string | null = null,
+    sampleStart: string | null = null,
   ): Promise<BulkJobRow> {
     const [row] = (await this.em.execute(
       `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, limit_items, planned_items, planned_bytes, created_by,
-         cursor, started_at, running_since)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) returning *`,
+         cursor, sample_start, started_at, running_since)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) returning *`,
       [
         job.kind,
         JSON.stringify(job.filter),
@@ -230,7 +255,8 @@ export class BulkJobRepository {
         job.plannedItems,
         job.plannedBytes,
         job.createdBy,
-        cursor,
+        sampleStart,
+        sampleStart,
       ],
     )) as Raw[];
     return jobRow(row!);
@@ -260,34 +286,52 @@ export class BulkJobRepository {
     return row ? jobRow(row) : null;
   }
 
-  /** The next results after the job's cursor, in id order. */
+  /**
+   * The next results after the job's cursor, in id order. A sample walks from its random start to
+   * the end, then wraps (the cursor back to the lowest id) and walks from the start up to where it
+   * began, so it comes up short only when the location holds fewer results than it asked for.
+   */
   async nextItems(job: BulkJobRow, limit: number): Promise<MoveItem[]> {
+    const wanted = job.limitItems === null ? limit : Math.max(0, Math.min(limit, job.limitItems - finished(job)));
+    if (!wanted) return [];
     const [where, params] = whereOf(job.sourceLocationId, job.filter);
+    const wrapped = job.sampleStart !== null && job.cursor !== null && job.cursor < job.sampleStart;
     const rows = (await this.em.execute(
       `select ${ITEM_COLUMNS} from creative c
-       where ${where} and ${KIND_SQL[job.kind]} ${job.cursor ? 'and c.id > ?' : ''} order by c.id limit ?`,
-      [...params, ...(job.cursor ? [job.cursor] : []), job.limitItems === null ? limit : Math.max(0, Math.min(limit, job.limitItems - finished(job)))],
+       where ${where} and ${KIND_SQL[job.kind]} ${job.cursor ? 'and c.id > ?' : ''} ${wrapped ? 'and c.id <= ?' : ''} order by c.id limit ?`,
+      [...params, ...(job.cursor ? [job.cursor] : []), ...(wrapped ? [job.sampleStart] : []), wanted],
     )) as RawItem[];
-    return rows.map(itemRow);
+    if (!rows.length && job.sampleStart !== null && !wrapped) {
+      const [again] = (await this.em.execute(`update bulk_job set cursor = ? where id = ? and cursor = ? returning *`, [
+        LOWEST_UUID,
+        job.id,
+        job.cursor,
+      ])) as Raw[];
+      return again ? this.nextItems(jobRow(again), limit) : [];
+    }
+    return rows.map((r) => itemRow(r));
   }
 
-  /** Results of the job whose failure the admin asked to retry, as they are now; taken off the failure list (and count). */
+  /**
+   * Results of the job whose failure the admin asked to retry, as they are now. They stay on the
+   * failure list until their new outcome is recorded (see recordOutcome); a failure whose result
+   * is gone, or has left the job's source, is settled here as skipped.
+   */
   async takeRetries(job: BulkJobRow, limit: number): Promise<MoveItem[]> {
-    return this.em.transactional(async (tx) => {
-      const taken = (await tx.execute(
-        `delete from bulk_job_failure where job_id = ? and creative_id in (select creative_id from bulk_job_failure where job_id = ? and retry limit ?)
-         returning creative_id`,
-        [job.id, job.id, limit],
-      )) as { creative_id: string }[];
-      if (!taken.length) return [];
-      await tx.execute(`update bulk_job set failed_items = failed_items - ? where id = ?`, [taken.length, job.id]);
-      const ids = taken.map((t) => t.creative_id);
-      const rows = (await tx.execute(
-        `select ${ITEM_COLUMNS} from creative c where c.id in (${ids.map(() => '?').join(', ')}) and c.location_id = ? order by c.id`,
-        [...ids, job.sourceLocationId],
-      )) as RawItem[];
-      return rows.map(itemRow);
-    });
+    await this.em.execute(
+      `with settled as (
+         delete from bulk_job_failure f where f.job_id = ? and f.retry
+           and not exists (select 1 from creative c where c.id = f.creative_id and c.location_id = ?) returning 1)
+       update bulk_job set failed_items = failed_items - (select count(*) from settled), skipped_items = skipped_items + (select count(*) from settled)
+       where id = ? and exists (select 1 from settled)`,
+      [job.id, job.sourceLocationId, job.id],
+    );
+    const rows = (await this.em.execute(
+      `select ${ITEM_COLUMNS} from bulk_job_failure f join creative c on c.id = f.creative_id
+       where f.job_id = ? and f.retry and c.location_id = ? order by c.id limit ?`,
+      [job.id, job.sourceLocationId, limit],
+    )) as RawItem[];
+    return rows.map((r) => itemRow(r, true));
   }
 
   /** Marks every failure of the job for another try; the job's last error goes with them (a new failure sets it again). */
@@ -348,7 +392,7 @@ export class BulkJobRepository {
       );
       if (!updated.length) return false;
       // Counted with the mark, for the same reason as a move's switch.
-      await recordOutcome(tx, jobId, item.id, { kind: 'done', bytes: item.size });
+      await recordOutcome(tx, jobId, item, { kind: 'done', bytes: item.size });
       return true;
     });
   }
@@ -371,21 +415,23 @@ export class BulkJobRepository {
     const { deleteSource } = job;
     return this.em.transactional(async (tx) => {
       const status = target.local ? 'LOCAL' : 'OFFLOADED';
-      // A local copy stays a local copy unless the move was asked to delete its source.
+      // A local copy stays a local copy unless it is the source the move was asked to delete.
       const localCopy = target.local || (item.localCopy && !(deleteSource && item.locationId === 1));
+      // That one goes once the switch commits (finishPendingLocalDeletes); no other local copy does.
+      const localDeletePending = item.localCopy && !localCopy;
       const updated = await tx.execute(
         `update creative set location_id = ?, object_key = ?, sha256 = ?, offload_status = ?, local_copy = ?,
            local_delete_pending = ?, offloaded_at = ${target.local ? 'offloaded_at' : 'coalesce(offloaded_at, now())'},
            lease_token = null, lease_expires_at = null, updated_at = now()
          where id = ? and lease_token = ? returning id`,
-        [target.locationId, target.objectKey, target.sha256, status, localCopy, !target.local && item.localCopy && deleteSource, item.id, token],
+        [target.locationId, target.objectKey, target.sha256, status, localCopy, localDeletePending, item.id, token],
       );
       if (!updated.length) return false;
       if (deleteSource && item.locationId !== 1 && item.objectKey) {
         await tx.execute(`insert into bulk_pending_delete (location_id, object_key) values (?, ?)`, [item.locationId, item.objectKey]);
       }
       // Counted with the switch: a crash right after cannot lose it (the result is no longer in the source to be found again).
-      await recordOutcome(tx, job.id, item.id, { kind: 'done', bytes: target.size });
+      await recordOutcome(tx, job.id, item, { kind: 'done', bytes: target.size });
       return true;
     });
   }
@@ -399,9 +445,9 @@ export class BulkJobRepository {
     );
   }
 
-  /** Records one result's outcome and moves the cursor past it. */
-  async progress(jobId: string, itemId: string, outcome: ItemOutcome): Promise<void> {
-    await this.em.transactional((tx) => recordOutcome(tx, jobId, itemId, outcome));
+  /** Records one result's outcome (and, unless it was retried, moves the cursor past it). */
+  async progress(jobId: string, item: Pick<MoveItem, 'id' | 'retry'>, outcome: ItemOutcome): Promise<void> {
+    await this.em.transactional((tx) => recordOutcome(tx, jobId, item, outcome));
   }
 
   async failures(jobId: string, limit: number): Promise<{ creativeId: string; path: string | null; error: string; failedAt: Date }[]> {
@@ -420,6 +466,16 @@ export class BulkJobRepository {
       object_key: string;
     }[];
     return rows.map((r) => ({ id: String(r.id), locationId: Number(r.location_id), objectKey: r.object_key }));
+  }
+
+  /** Holds a recorded deletion until the transaction ends; false when another worker holds it or it is done. */
+  async holdPendingDelete(id: string): Promise<boolean> {
+    return (await this.em.execute(`select id from bulk_pending_delete where id = ? for update skip locked`, [id])).length > 0;
+  }
+
+  /** Takes back the recorded deletions of this object (waiting for one in progress to finish): something is about to be written there. */
+  async cancelPendingDelete(locationId: number, objectKey: string): Promise<void> {
+    await this.em.execute(`delete from bulk_pending_delete where location_id = ? and object_key = ?`, [locationId, objectKey]);
   }
 
   async deleted(id: string): Promise<void> {

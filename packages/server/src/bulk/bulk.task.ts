@@ -14,6 +14,7 @@ import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type ItemOutcome, type MoveItem } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
+import { referenced } from './orphans.js';
 import { scanResultsDisk } from './scan.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
 
@@ -41,20 +42,21 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   if (job.kind === 'SCAN') return runScan(deps, job);
 
   const items = [...(await jobs.takeRetries(job, BATCH_SIZE)), ...(await jobs.nextItems(job, BATCH_SIZE))];
+  if (!items.length) {
+    const completed = await jobs.transition(jobId, ['RUNNING'], 'COMPLETED');
+    if (completed) log.info({ done: completed.doneItems, failed: completed.failedItems, skipped: completed.skippedItems }, 'bulk job completed');
+    return;
+  }
   for (const item of items) {
     if (signal?.aborted) throw new TryLater(`bulk job ${jobId} stopped by a shutdown`);
     const now = await jobs.get(jobId);
     if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
     await yieldToNewResults(jobs, signal);
     const outcome = await processOne(deps, now, item, signal);
-    if (!(outcome.kind === 'done' && outcome.recorded)) await jobs.progress(jobId, item.id, outcome);
+    if (!(outcome.kind === 'done' && outcome.recorded)) await jobs.progress(jobId, item, outcome);
     if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
   }
-  if (items.length < BATCH_SIZE) {
-    const completed = await jobs.transition(jobId, ['RUNNING'], 'COMPLETED');
-    if (completed) log.info({ done: completed.doneItems, failed: completed.failedItems, skipped: completed.skippedItems }, 'bulk job completed');
-    return;
-  }
+  // The next batch finds what is left, or nothing and completes the job.
   await em.execute(`select ${queueBulkBatchSql}`, [jobId, jobId]);
 }
 
@@ -121,6 +123,8 @@ async function moveOne(deps: OffloadDeps, job: BulkJobRow, item: MoveItem, { job
     const bucketTarget = local ? null : bucketDriver(deps, locations, target, 'write');
     const targetDriver = bucketTarget ?? new LocalDriver(config.resultsDir, config.publicUrl);
     const copyKey = local ? item.path : objectKey(locations.settingsOf(target, 'write').keyPrefix, item.path);
+    // An earlier move out of the target under this key may have left its deletion to do: not of this copy.
+    if (!local) await jobs.cancelPendingDelete(target.id, copyKey);
     const sourceDriver = source.id === LOCAL_LOCATION_ID ? null : bucketDriver(deps, locations, source, 'read');
     // Where the store can copy inside itself (a driver that offers it says when), the bytes never leave it.
     const copied =
@@ -273,16 +277,26 @@ async function download(driver: BucketDriver, key: string, file: string): Promis
   return hash.digest('hex');
 }
 
-/** Deletes the source objects that finished moves recorded (a crash may have come between the switch and the delete). */
+/**
+ * Deletes the source objects that finished moves recorded (a crash may have come between the
+ * switch and the delete), each only if no result references it again by then (a later move back
+ * to the same key). Each deletion holds its row meanwhile, and a move that is about to write to
+ * that key first takes the row away (waiting for the hold), so a deletion never lands on a copy.
+ */
 export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
   const { em, locations } = deps.scope();
-  const jobs = new BulkJobRepository(em);
   let removed = 0;
-  for (const pending of await jobs.pendingDeletes(100)) {
-    const location = await locations.get(pending.locationId);
-    if (location) await bucketDriver(deps, locations, location, 'delete').delete(pending.objectKey);
-    await jobs.deleted(pending.id);
-    removed++;
+  for (const pending of await new BulkJobRepository(em).pendingDeletes(100)) {
+    await em.transactional(async (tx) => {
+      const jobs = new BulkJobRepository(tx);
+      if (!(await jobs.holdPendingDelete(pending.id))) return; // another worker has it
+      const location = await locations.get(pending.locationId);
+      if (location && !(await referenced(tx, pending.locationId, pending.objectKey))) {
+        await bucketDriver(deps, locations, location, 'delete').delete(pending.objectKey);
+        removed++;
+      }
+      await jobs.deleted(pending.id);
+    });
   }
   return removed;
 }

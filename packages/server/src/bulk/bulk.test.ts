@@ -217,4 +217,31 @@ describe('bulk moves between storage locations', () => {
       else expect(sha256(readFileSync(path.join(app.config.resultsDir, row.path))), row.path).toBe(files.get(row.path));
     }
   });
+
+  it('a bucket → bucket move deletes the source objects only: the local copies stay, and an object a result references again is never deleted', async () => {
+    const { a, b, local } = await locationIds();
+    // Every result in B with its local copy kept: back to the disk, then up again without deleting.
+    const down = (await move({ sourceLocationId: b, targetLocationId: local, deleteSource: false })).moveResults;
+    expect(await finished(down.id)).toMatchObject({ state: 'COMPLETED', failedItems: 0 });
+    const up = (await move({ sourceLocationId: local, targetLocationId: b, deleteSource: false })).moveResults;
+    expect(await finished(up.id)).toMatchObject({ state: 'COMPLETED', doneItems: 30, failedItems: 0 });
+    expect((await rows()).every((r) => r.storageLocation.id === b && r.localCopy)).toBe(true);
+
+    const across = (await move({ sourceLocationId: b, targetLocationId: a, deleteSource: true })).moveResults;
+    expect(await finished(across.id)).toMatchObject({ state: 'COMPLETED', doneItems: 30, failedItems: 0 });
+    expect(await keysIn(targetB)).toEqual([]);
+    // Two worker ticks later (they finish any local deletions left to do), every local copy is still there, byte for byte.
+    await new Promise((r) => setTimeout(r, 4000));
+    for (const row of await rows()) {
+      expect(row, row.path).toMatchObject({ storageLocation: { id: a }, localCopy: true });
+      expect(sha256(readFileSync(path.join(app.config.resultsDir, row.path))), row.path).toBe(files.get(row.path));
+    }
+
+    // A deletion left over from an earlier move out of A under a key a result holds again (as a crash between a move's switch and its delete leaves it).
+    const [kept] = await rows();
+    const db = app.orm.em.fork();
+    await db.execute(`insert into bulk_pending_delete (location_id, object_key) values (?, ?)`, [a, kept!.objectKey]);
+    await expect.poll(async () => (await db.execute(`select count(*)::int as n from bulk_pending_delete`))[0]?.n, { timeout: 10_000 }).toBe(0);
+    expect(await objectSha(targetA, kept!.objectKey!)).toBe(files.get(kept!.path));
+  });
 });
