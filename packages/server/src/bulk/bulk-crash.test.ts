@@ -94,10 +94,11 @@ async function throughACrash(start: () => Promise<string>): Promise<{ doneItems:
   // Killed mid-job (read from its database while no server runs): a crash after the last result would prove nothing about resuming.
   const db = new pg.Client({ connectionString: servers[0]!.database!.url });
   await db.connect();
-  const { rows: [atKill] } = await db.query<{ state: string; finished: number }>(
-    `select state, done_items + failed_items + skipped_items as finished from bulk_job where id = $1`,
-    [id],
-  );
+  const {
+    rows: [atKill],
+  } = await db.query<{ state: string; finished: number }>(`select state, done_items + failed_items + skipped_items as finished from bulk_job where id = $1`, [
+    id,
+  ]);
   await db.end();
   expect(atKill).toMatchObject({ state: 'RUNNING' });
   expect(Number(atKill!.finished)).toBeLessThan(COUNT);

@@ -178,31 +178,23 @@ export type ItemOutcome = { kind: 'done'; bytes: number } | { kind: 'skipped' } 
  */
 async function recordOutcome(tx: EntityManager, jobId: string, item: Pick<MoveItem, 'id' | 'retry'>, outcome: ItemOutcome): Promise<void> {
   const counter = outcome.kind === 'done' ? 'done_items' : outcome.kind === 'skipped' ? 'skipped_items' : 'failed_items';
-  let failedBefore = 0;
-  if (outcome.kind === 'failed') {
-    const [row] = (await tx.execute(
-      `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
-       on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now() returning (xmax = 0) as inserted`,
-      [jobId, item.id, outcome.error],
-    )) as { inserted: boolean }[];
-    // Failed again: still one failure (counted up, and down for the earlier one).
-    failedBefore = row!.inserted ? 0 : 1;
-  } else {
-    failedBefore = (await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ? returning 1`, [jobId, item.id])).length;
-  }
+  // Whether the result was on the failure list already (failed again: still one failure).
+  const failedBefore =
+    outcome.kind === 'failed'
+      ? (
+          (await tx.execute(
+            `insert into bulk_job_failure (job_id, creative_id, error) values (?, ?, ?)
+             on conflict (job_id, creative_id) do update set error = excluded.error, retry = false, failed_at = now() returning (xmax <> 0) as replaced`,
+            [jobId, item.id, outcome.error],
+          )) as { replaced: boolean }[]
+        ).filter((r) => r.replaced).length
+      : (await tx.execute(`delete from bulk_job_failure where job_id = ? and creative_id = ? returning 1`, [jobId, item.id])).length;
   // One assignment per counter: a failure counts +1 on failed_items, less the earlier one it replaces.
-  const counts =
-    counter === 'failed_items' ? `failed_items = failed_items + 1 - ?` : `${counter} = ${counter} + 1, failed_items = failed_items - ?`;
+  const counts = counter === 'failed_items' ? `failed_items = failed_items + 1 - ?` : `${counter} = ${counter} + 1, failed_items = failed_items - ?`;
   await tx.execute(
     `update bulk_job set ${item.retry ? '' : 'cursor = greatest(cursor, ?::uuid), '}${counts},
        done_bytes = done_bytes + ?, last_error = coalesce(?, last_error), updated_at = now() where id = ?`,
-    [
-      ...(item.retry ? [] : [item.id]),
-      failedBefore,
-      outcome.kind === 'done' ? outcome.bytes : 0,
-      outcome.kind === 'failed' ? outcome.error : null,
-      jobId,
-    ],
+    [...(item.retry ? [] : [item.id]), failedBefore, outcome.kind === 'done' ? outcome.bytes : 0, outcome.kind === 'failed' ? outcome.error : null, jobId],
   );
 }
 

@@ -127,9 +127,7 @@ describe('verifying stored objects (a scrub)', () => {
       expect(done.state).toBe('COMPLETED');
       expect(done.doneItems + done.failedItems).toBe(15);
       // Fifteen different results, each checked once.
-      const [checked] = await app.orm.em
-        .fork()
-        .execute(`select count(*)::int as n from creative where integrity_checked_at >= ?`, [started]);
+      const [checked] = await app.orm.em.fork().execute(`select count(*)::int as n from creative where integrity_checked_at >= ?`, [started]);
       expect(checked?.n).toBe(15);
     }
   });

@@ -57,5 +57,8 @@ export async function* differences(em: EntityManager, locationId: number, driver
 
 /** Whether any result references this object now: checked again just before an orphan is deleted. */
 export async function referenced(em: EntityManager, locationId: number, key: string): Promise<boolean> {
-  return (await em.execute(`select 1 from creative where location_id = ? and object_key is not null and object_key collate "C" = ? limit 1`, [locationId, key])).length > 0;
+  return (
+    (await em.execute(`select 1 from creative where location_id = ? and object_key is not null and object_key collate "C" = ? limit 1`, [locationId, key]))
+      .length > 0
+  );
 }
