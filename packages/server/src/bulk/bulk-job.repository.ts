@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { OFFLOAD_TASK } from '../queue/offload-queue.js';
 
 /**
  * MOVE: copy each result to another location and switch it there. REMOVE_LOCAL: delete the local
@@ -474,9 +475,16 @@ export class BulkJobRepository {
     await this.em.execute(`delete from bulk_pending_delete where id = ?`, [id]);
   }
 
-  /** Whether new results wait for their offload right now: bulk work yields to them. */
+  /**
+   * Whether a new result's offload is ready to run and no worker has taken it: bulk work gives up
+   * its worker for it. (An offload waiting out a retry delay, or already running, does not count:
+   * a bucket outage must not stop a job that works elsewhere.)
+   */
   async offloadsWaiting(): Promise<boolean> {
-    const rows = await this.em.execute(`select 1 from creative where offload_status = 'QUEUED' limit 1`);
+    const rows = await this.em.execute(
+      `select 1 from graphile_worker.jobs where task_identifier = ? and locked_at is null and run_at <= now() and attempts < max_attempts limit 1`,
+      [OFFLOAD_TASK],
+    );
     return rows.length > 0;
   }
 }

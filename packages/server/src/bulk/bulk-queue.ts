@@ -15,9 +15,14 @@ export function bulkJobIdOf(payload: unknown): string | null {
   return typeof jobId === 'string' && /^\d{1,18}$/.test(jobId) ? jobId : null;
 }
 
-/** An expression that queues the next batch of the bulk job whose id is the parameter (bound twice: payload and key). */
+/**
+ * An expression that queues the next batch of the bulk job whose id is the parameter (bound twice:
+ * payload and key), a second from now: a batch that stopped to let new results' offloads have its
+ * worker comes back after them, not in a loop against them.
+ */
 export const queueBulkBatchSql = `graphile_worker.add_job(
-  '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => 25)`;
+  '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => 25,
+  run_at => now() + interval '1 second')`;
 
 /** The daily sample scrub: at 03:00 UTC, graphile-worker's crontab queues it once for all workers. */
 export const VERIFY_SAMPLE_TASK = 'verify-sample';

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderKey } from '@offload/types';
 import type { OffloadDeps } from '../offload/offload.job.js';
 import { finishPendingLocalDeletes, IMMUTABLE, removeLocalCopy, TryLater } from '../offload/offload.job.js';
@@ -20,8 +19,6 @@ import { BulkJobsService } from './bulk-jobs.service.js';
 
 /** Results one batch takes before the job yields its place in the queue (new offloads go first). */
 export const BATCH_SIZE = 25;
-/** How long a batch waits for new results' offloads to drain before going on anyway (a steady stream must not stop a job for good). */
-const YIELD_AT_MOST_MS = 30_000;
 
 /** `recorded`: already counted in the transaction that finished the result. */
 type Outcome = ItemOutcome & { recorded?: true };
@@ -51,19 +48,15 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
     if (signal?.aborted) throw new TryLater(`bulk job ${jobId} stopped by a shutdown`);
     const now = await jobs.get(jobId);
     if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
-    await yieldToNewResults(jobs, signal);
+    // A new result's offload waits for a worker: give it this one, and come back after it.
+    if (await jobs.offloadsWaiting()) break;
     const outcome = await processOne(deps, now, item, signal);
     if (!(outcome.kind === 'done' && outcome.recorded)) await jobs.progress(jobId, item, outcome);
     if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
   }
-  // The next batch finds what is left, or nothing and completes the job.
+  // The next batch finds what is left, or nothing and completes the job. Queued at a lower priority than
+  // every offload, it runs only once no new result waits for a worker (a moment later, not to spin on them).
   await em.execute(`select ${queueBulkBatchSql}`, [jobId, jobId]);
-}
-
-/** Waits while new results wait for their offload: the studios' work comes before the library's. */
-async function yieldToNewResults(jobs: BulkJobRepository, signal?: AbortSignal): Promise<void> {
-  const until = Date.now() + YIELD_AT_MOST_MS;
-  while (Date.now() < until && (await jobs.offloadsWaiting())) await sleep(250, undefined, { signal }).catch(() => undefined);
 }
 
 /** What each kind does to one leased result. */
