@@ -413,6 +413,22 @@ describe('the GCS test server: IAM roles', () => {
     expect(granted).toEqual({ 'storage.objects.create': true, 'storage.objects.get': false, 'storage.objects.delete': false });
   });
 
+  it('lets an account with objectCreator and objectViewer (everything but delete) upload, read and list, but not delete or overwrite', async (ctx) => {
+    emulatorOnly(ctx);
+    const key = await newGcsAccount('objectCreatorViewer');
+    const bucket = storageAs(key).bucket(target.bucket);
+    const name = `${prefix}/creator-viewer`;
+    await bucket.file(name).save('kept', { resumable: false });
+    expect((await bucket.file(name).download())[0].toString()).toBe('kept');
+    expect((await bucket.getFiles({ prefix: name }))[0].map((f) => f.name)).toEqual([name]);
+    expect(await failure(bucket.file(name).delete())).toMatchObject({ status: 403, message: deniedText(key.client_email, 'storage.objects.delete') });
+    expect(await failure(bucket.file(name).save('overwritten', { resumable: false }))).toMatchObject({
+      status: 403,
+      message: deniedText(key.client_email, 'storage.objects.delete'),
+    });
+    expect((await gcsAdmin.readObject(target.bucket, name))?.toString()).toBe('kept');
+  });
+
   it('limits an account granted on one bucket to that bucket', async (ctx) => {
     emulatorOnly(ctx);
     const scratch = `offload-scratch-${randomUUID().slice(0, 8)}`;

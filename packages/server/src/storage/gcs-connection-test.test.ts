@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgedGcsKey, gcsAdmin, gcsTestTarget, NO_GCS_EMULATOR, type GcsServiceAccountKey } from '../../test/gcs.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { forgedGcsKey, gcsAdmin, gcsTestTarget, newGcsAccount, NO_GCS_EMULATOR, type GcsServiceAccountKey } from '../../test/gcs.js';
 import { startTestApp, type TestApp } from '../../test/harness.js';
 import { skipBecause } from '../../test/skip.js';
 import { configureProvider } from '../../test/storage-fixtures.js';
@@ -34,6 +35,16 @@ const test = async (values: Record<string, unknown>) => {
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.testStorageConnection;
 };
+/** A port on this machine nothing listens on (one just let go). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+/** The test bucket where it is served (earlier tests save other places: the settings a test passes are saved). */
+const inTestBucket = { bucket: target.bucket, apiEndpoint: target.endpoint };
 const withKey = (key: GcsServiceAccountKey, more: Record<string, unknown> = {}) => ({ serviceAccountKey: JSON.stringify(key), ...more });
 
 /** Probes left in the bucket under `prefix`, listed with the full key. */
@@ -120,6 +131,31 @@ describe('Test connection against Google Cloud Storage', () => {
     });
   });
 
+  it('calls a key prefix GCS refuses in object names INVALID_CONFIGURATION, giving Google’s reason', async () => {
+    // GCS reserves names under .well-known/acme-challenge/ and answers 400 to an upload of one.
+    const result = await test(withKey(target.full, { ...inTestBucket, keyPrefix: '.well-known/acme-challenge', publicUrl: '' }));
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD', code: 'INVALID_CONFIGURATION' });
+    expect(result.message).toMatch(
+      /^Connection failed: The bucket refused the request as invalid: .*\.well-known\/acme-challenge\/\.offload\/connection-test\//,
+    );
+  });
+
+  it('tells an account that may create and read but not delete that delete was denied, naming the probe to remove', async (ctx) => {
+    skipBecause(ctx, !target.emulated && NO_GCS_EMULATOR);
+    const result = await test(withKey(await newGcsAccount('objectCreatorViewer'), { ...inTestBucket, keyPrefix: 'ct-no-delete', publicUrl: '' }));
+    const [probe, ...others] = await probesLeft('ct-no-delete/');
+    expect(others).toEqual([]);
+    expect(result).toMatchObject({
+      ok: false,
+      step: 'DELETE',
+      code: 'ACCESS_DENIED',
+      message:
+        'Upload and read-back work, but delete was denied: this key may not delete objects, so deleting results will fail. Grant delete permission, ' +
+        `and remove ${probe} by hand.`,
+    });
+    await new GcsDriver({ ...driverPlace(target.full), publicUrl: '' }).delete(probe!);
+  });
+
   it('names the missing key before touching the network', async () => {
     const res = await app.graphql(
       'mutation { saveProviderSettings(provider: GOOGLE_CLOUD_STORAGE, values: { apiEndpoint: "" }) { configured } }',
@@ -145,6 +181,44 @@ describe('Test connection against Google Cloud Storage', () => {
     } finally {
       await fresh.stop();
     }
+  });
+});
+
+describe('Test connection when the token endpoint, not the key, is at fault', () => {
+  afterEach(async () => {
+    if (target.emulated) await gcsAdmin.clearFaults();
+  });
+
+  /**
+   * The key with a token_uri of the test's own: the test server's token endpoint with a query that
+   * marks it, so that a fault set on that mark answers this test's exchange and no other test's.
+   */
+  const withOwnTokenUri = () => {
+    const mark = randomUUID();
+    return { key: { ...target.full, token_uri: `${target.full.token_uri}?for=${mark}` }, url: `for=${mark}` };
+  };
+
+  it.for([503, 429])('reports HTTP %i from the token endpoint as that endpoint’s trouble, naming it, not as bad credentials', async (status, ctx) => {
+    skipBecause(ctx, !target.emulated && NO_GCS_EMULATOR);
+    const { key, url } = withOwnTokenUri();
+    await gcsAdmin.addFault({ match: { method: 'POST', url }, action: { type: 'status', status } });
+    const result = await test(withKey(key, { ...inTestBucket, keyPrefix: 'ct-token-busy', publicUrl: '' }));
+    expect(result).toMatchObject({ ok: false, step: 'UPLOAD' });
+    expect(result.code).not.toBe('INVALID_CREDENTIALS');
+    expect(result.message).not.toContain('refused the service-account key');
+    expect(result.message).toMatch(/^Connection failed: /);
+    expect(result.message).toContain(key.token_uri);
+    expect(result.message).toContain(`HTTP ${status}`);
+  });
+
+  it('names a token endpoint nothing listens on ENDPOINT_UNREACHABLE, as that endpoint rather than the storage API', async () => {
+    const tokenUri = `http://127.0.0.1:${await closedPort()}/token`;
+    expect(await test(withKey({ ...target.full, token_uri: tokenUri }, { ...inTestBucket, keyPrefix: 'ct-token-nowhere', publicUrl: '' }))).toMatchObject({
+      ok: false,
+      step: 'UPLOAD',
+      code: 'ENDPOINT_UNREACHABLE',
+      message: `Connection failed: Could not reach ${tokenUri} (connection refused: nothing is listening there).`,
+    });
   });
 });
 

@@ -9,8 +9,12 @@ import type { BucketRecord } from './store.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-/** Predefined IAM roles, granted on the project (or on the listed buckets only). */
-export type Role = 'admin' | 'objectAdmin' | 'objectUser' | 'objectViewer' | 'objectCreator';
+/**
+ * Predefined IAM roles, granted on the project (or on the listed buckets only); and
+ * objectCreatorViewer, roles/storage.objectCreator and roles/storage.objectViewer granted together
+ * (or a custom role with the same permissions): everything but delete.
+ */
+export type Role = 'admin' | 'objectAdmin' | 'objectUser' | 'objectViewer' | 'objectCreator' | 'objectCreatorViewer';
 
 const OBJECT_VIEWER = ['storage.objects.get', 'storage.objects.list'];
 const OBJECT_ALL = ['storage.objects.create', 'storage.objects.delete', 'storage.objects.get', 'storage.objects.list', 'storage.objects.update'];
@@ -23,6 +27,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly string[]> = {
   objectViewer: OBJECT_VIEWER,
   // Create only: no get, no list, and (as in GCS) no overwrite, which needs storage.objects.delete.
   objectCreator: ['storage.objects.create'],
+  objectCreatorViewer: ['storage.objects.create', ...OBJECT_VIEWER],
 };
 
 export const ROLES = Object.keys(ROLE_PERMISSIONS) as Role[];

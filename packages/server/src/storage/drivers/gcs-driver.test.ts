@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { gcsAdmin, gcsTestTarget, forgedGcsKey, newGcsAccount, NO_GCS_EMULATOR, type GcsServiceAccountKey } from '../../../test/gcs.js';
 import { skipBecause } from '../../../test/skip.js';
 import { describeStorageDriverConformance } from './conformance.js';
@@ -254,6 +254,32 @@ describe('GCS links', () => {
     const expiring = await shortLived.signedUrl(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await fetch(expiring)).status).toBe(400);
+    await driver.delete(key);
+  });
+
+  it('refuse a link whose X-Goog-Expires was raised or X-Goog-Date moved forward: both are signed, so a lapsed link stays dead', async () => {
+    const driver = new GcsDriver(config());
+    const key = `signed-lapsed/${randomUUID()}.png`;
+    await driver.writeBuffer(key, randomBytes(512), { contentType: 'image/png' });
+    const answer = async (url: string) => {
+      const res = await fetch(url);
+      return `${res.status} ${/<Code>(\w+)<\/Code>/.exec(await res.text())?.[1] ?? ''}`.trim();
+    };
+    const googDate = (at: Date) => at.toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const withExpires = (url: string, seconds: number) => url.replace(/X-Goog-Expires=\d+/, `X-Goog-Expires=${seconds}`);
+    const withDate = (url: string, at: Date) => url.replace(/X-Goog-Date=\d{8}T\d{6}Z/, `X-Goog-Date=${googDate(at)}`);
+
+    // A live link, and the same link made to last a day.
+    const live = await driver.signedUrl(key, 60);
+    expect(await answer(live)).toBe('200');
+    expect(await answer(withExpires(live, 86_400))).toBe('403 SignatureDoesNotMatch');
+
+    // A link signed an hour ago for a minute: lapsed, and not revived by a longer life or a later start.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 3600_000 });
+    const lapsed = await driver.signedUrl(key, 60).finally(() => vi.useRealTimers());
+    expect(await answer(lapsed)).toBe('400 ExpiredToken');
+    expect(await answer(withExpires(lapsed, 7200))).toBe('403 SignatureDoesNotMatch');
+    expect(await answer(withDate(lapsed, new Date()))).toBe('403 SignatureDoesNotMatch');
     await driver.delete(key);
   });
 

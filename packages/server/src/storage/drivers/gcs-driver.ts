@@ -331,7 +331,11 @@ export class GcsDriver implements BucketDriver {
       CHECKSUM_MISMATCH:
         `Google Cloud Storage refused ${where} because the bytes it received did not match their MD5, every time it was sent: something ` +
         `between here and ${this.config.endpoint} alters data`,
-      UNKNOWN: `Could not ${operation} ${where}: ${reasonOf(error)}${statusOf(error) ? ` (HTTP ${statusOf(error)})` : ''}`,
+      UNKNOWN:
+        error instanceof TokenRefused
+          ? `Could not ${operation} ${where}: the token endpoint ${error.tokenUri} did not issue an access token (HTTP ${error.status}${error.error ? `, ${reasonOf(error)}` : ''})` +
+            (error.status === 429 || error.status >= 500 ? ': it is busy or failing, not refusing the key; try again later' : '')
+          : `Could not ${operation} ${where}: ${reasonOf(error)}${statusOf(error) ? ` (HTTP ${statusOf(error)})` : ''}`,
     };
     // Only what the error says, never the error itself: the SDK's carry the request, its bearer token included.
     return new StorageError(code, operation, where, messages[code], { cause: { status: statusOf(error), reason: reasonOf(error) } });
@@ -368,7 +372,7 @@ class TokenUriJwt extends JWT {
     const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
     if (!res.ok || typeof body.access_token !== 'string') {
       const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
-      throw new TokenRefused(res.status, text(body.error), text(body.error_description));
+      throw new TokenRefused(res.status, text(body.error), text(body.error_description), this.tokenUri);
     }
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 3600;
     const tokens: Credentials = { access_token: body.access_token, token_type: 'Bearer', expiry_date: (now + expiresIn) * 1000 };
@@ -392,6 +396,8 @@ class TokenRefused extends Error {
     readonly status: number,
     readonly error: string | undefined,
     readonly description: string | undefined,
+    /** The endpoint that answered, named in messages: it may be another host than the storage API. */
+    readonly tokenUri = '',
   ) {
     super(`${error ?? `HTTP ${status}`}${description ? `: ${description}` : ''}`);
   }
