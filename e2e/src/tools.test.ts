@@ -203,9 +203,14 @@ describe('the Tools screen, in a browser', () => {
   });
 
   it('shows the dry runs of the other tools: the scan, and verifying a bucket', { timeout: 30_000 }, async () => {
+    // Two images a studio saved but never finalized.
+    for (const rel of ['images/unfinalized/a.png', 'images/unfinalized/b.png']) writePng(path.join(server.dataDir, 'results'), rel, 16, 16);
     await page.goto(`${server.url}/app/admin/tools`);
     await page.getByRole('heading', { name: 'Other tools', exact: true }).waitFor();
-    await expect.poll(() => page.getByTestId('scan-plan').textContent()).toMatch(/would be registered\.$|nothing to do\.$/);
+    // Walking the disk waits for the admin to ask.
+    expect(await page.getByTestId('scan-plan').textContent()).toBe('Count first: the scan walks the whole results disk.');
+    await page.getByRole('button', { name: 'Count', exact: true }).click();
+    await expect.poll(() => page.getByTestId('scan-plan').textContent()).toMatch(/^2 results, .+ would be registered\.$/);
     const { storageLocations } = await asAdmin<{ storageLocations: { id: string; bucket: string | null }[] }>(page, '{ storageLocations { id bucket } }');
     await page.locator('#verify-location').selectOption(storageLocations.find((l) => l.bucket === targetB.bucket)!.id);
     await expect.poll(() => page.getByTestId('verify-plan').textContent()).toMatch(/^149 results, .+ would be read back and checked\.$/);

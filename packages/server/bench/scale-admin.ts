@@ -2,7 +2,9 @@
  * Every admin call with 10 million creatives present (bench/scale.ts), through the production server
  * over HTTP with the admin's session and the admin's own query documents: the overview, the storage
  * locations, the other screens' queries, and the media view's first and second page (with its count)
- * for every combination of the filters it offers — location × status × studio, each with "All".
+ * for every combination of the filters it offers — location × status × studio, each with "All" — and
+ * the Tools screen with the dry runs of its jobs (whole locations, a studio, a folder, a date range:
+ * exact from the counts, or estimated from a sample where an exact count would read millions of rows).
  * Median and slowest of ROUNDS calls per call, after one warm-up call each; target: every median
  * under 100 ms.
  * Usage: pnpm bench (BENCH_ONLY=scale-admin; BENCH_SCALE_ROWS to seed fewer).
@@ -15,8 +17,12 @@ import {
   MeDocument,
   MediaDocument,
   OverviewDocument,
+  PlanMoveResultsDocument,
+  PlanRemoveLocalCopiesDocument,
+  PlanVerifyStoredObjectsDocument,
   PluginsDocument,
   StorageLocationsDocument,
+  ToolsDocument,
   type MediaQuery,
 } from '@offload/types/graphql';
 import { s3TestTarget } from '../test/s3.js';
@@ -44,6 +50,7 @@ const screens: Call[] = [
   { name: 'Plugins', query: print(PluginsDocument) },
   { name: 'ApiTokens', query: print(ApiTokensDocument) },
   { name: 'Me', query: print(MeDocument) },
+  { name: 'Tools', query: print(ToolsDocument) },
 ];
 const locations: (string | null)[] = [null, ...STORAGE_KEYS.map((k) => graphqlEnumName(k as StorageKey))];
 const statuses: (string | null)[] = [null, ...OFFLOAD_STATUSES];
@@ -69,6 +76,7 @@ interface Measured {
   medianMs: number;
   maxMs: number;
   count?: number;
+  estimated?: boolean;
 }
 
 async function measure(call: Call): Promise<Measured & { data: unknown }> {
@@ -101,6 +109,34 @@ try {
     console.log(line);
   }
   if (total < SCALE_ROWS) throw new Error(`only ${total} creatives counted; the seed holds ${SCALE_ROWS}`);
+
+  // The Tools screen's dry runs, as its forms ask them: the results disk and the current bucket.
+  const { storageLocations } = (await product.admin('{ storageLocations { id current provider } }')) as {
+    storageLocations: { id: string; current: boolean; provider: string | null }[];
+  };
+  const bucket = storageLocations.find((l) => l.current && l.provider === 'cloudflare-r2')!.id;
+  const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  const move = (label: string, input: Record<string, unknown>): Call => ({
+    name: `Dry run: ${label}`,
+    query: print(PlanMoveResultsDocument),
+    variables: { input },
+  });
+  const dryRuns: Call[] = [
+    move('offload existing (the results disk → the bucket)', { sourceLocationId: '1', targetLocationId: bucket }),
+    move('download back (the bucket → the results disk)', { sourceLocationId: bucket, targetLocationId: '1' }),
+    move('the bucket → the disk, videos', { sourceLocationId: bucket, targetLocationId: '1', filter: { studio: 'VIDEO' } }),
+    move('the bucket → the disk, folder images/gemini', { sourceLocationId: bucket, targetLocationId: '1', filter: { pathPrefix: 'images/gemini' } }),
+    move('the bucket → the disk, the last 30 days', { sourceLocationId: bucket, targetLocationId: '1', filter: { createdAfter: monthAgo } }),
+    { name: 'Dry run: verify the bucket', query: print(PlanVerifyStoredObjectsDocument), variables: { input: { locationId: bucket } } },
+    { name: 'Dry run: verify a sample of 1,000', query: print(PlanVerifyStoredObjectsDocument), variables: { input: { locationId: bucket, sample: 1000 } } },
+    { name: 'Dry run: remove local copies', query: print(PlanRemoveLocalCopiesDocument), variables: { input: { locationId: bucket } } },
+  ];
+  for (const call of dryRuns) {
+    const { data, ...m } = await measure(call);
+    const plan = Object.values(data as Record<string, { items: number; estimated: boolean }>)[0]!;
+    results.push({ ...m, count: plan.items, estimated: plan.estimated });
+    console.log(`${m.name}: ${m.medianMs} ms (slowest ${m.maxMs}), ${plan.estimated ? 'about ' : ''}${plan.items.toLocaleString('en')} results`);
+  }
 } finally {
   await product.stop();
 }

@@ -15,4 +15,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** 1 result, 1,204 results. */
+/** Before a count from a sample rather than exact: "About 1,200,000 results". */
+export const about = (estimated: boolean) => (estimated ? 'About ' : '');
+
 export const formatResults = (count: number) => `${count.toLocaleString()} ${count === 1 ? 'result' : 'results'}`;

@@ -34,6 +34,8 @@ export interface BulkJobRow {
   limitItems: number | null;
   plannedItems: number;
   plannedBytes: number;
+  /** The planned numbers are an estimate (see plan); exact once the job completes. */
+  plannedEstimated: boolean;
   cursor: string | null;
   /** Where a sample began (a random id): it walks to the end, then from the start up to here. */
   sampleStart: string | null;
@@ -103,6 +105,7 @@ interface Raw {
   limit_items: string | null;
   planned_items: string;
   planned_bytes: string;
+  planned_estimated: boolean;
   cursor: string | null;
   sample_start: string | null;
   done_items: string;
@@ -130,6 +133,7 @@ const jobRow = (r: Raw): BulkJobRow => ({
   limitItems: r.limit_items === null ? null : Number(r.limit_items),
   plannedItems: Number(r.planned_items),
   plannedBytes: Number(r.planned_bytes),
+  plannedEstimated: r.planned_estimated,
   cursor: r.cursor,
   sampleStart: r.sample_start,
   doneItems: Number(r.done_items),
@@ -202,42 +206,108 @@ async function recordOutcome(tx: EntityManager, jobId: string, item: Pick<MoveIt
 const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.failedItems;
 const LOWEST_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** How long a dry run may count exactly before it estimates instead: every admin call answers in under 100 ms. */
+export const EXACT_COUNT_MS = 50;
+/** About how many rows an estimate reads (whole pages, chosen at random). */
+const SAMPLE_ROWS = 30_000;
+
+/** What a job over a filter would take; `estimated`: counted from a sample, not exactly. */
+export interface BulkPlan {
+  items: number;
+  bytes: number;
+  estimated: boolean;
+}
+
 /** Bulk jobs, their failures, and the source objects moves left to delete. Works inside the caller's transaction (`em.execute`). */
 export class BulkJobRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * How many results (and bytes) a job over this filter would take now, exactly. Without a folder
-   * or dates it is a sum over the tally's few groups (milliseconds at 10 million results); with
-   * them, a count over the location's index.
+   * How many results (and bytes) a job over this filter would take now. Without a folder, dates or
+   * the local-copy flag it is an exact sum over the tally's few groups (milliseconds at 10 million
+   * results). With them, an exact count if it finishes within `exactWithinMs`; past that (millions
+   * of rows to read) an estimate: the share of a random sample of the table's pages that matches,
+   * times what the tally says the location holds. Not called inside a transaction (the count's
+   * time limit is a transaction of its own).
    */
-  async plan(kind: BulkJobKind, sourceLocationId: number, filter: BulkFilter, limit: number | null): Promise<{ items: number; bytes: number }> {
+  async plan(kind: BulkJobKind, sourceLocationId: number, filter: BulkFilter, limit: number | null, exactWithinMs = EXACT_COUNT_MS): Promise<BulkPlan> {
     const [where, params] = whereOf(sourceLocationId, filter);
     // The tally has no folder, dates or local-copy flag.
     const fromTally = kind !== 'REMOVE_LOCAL' && !filter.pathPrefix && !filter.createdAfter && !filter.createdBefore;
-    const [row] = (await this.em.execute(
-      fromTally
-        ? `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${where} and ${KIND_SQL[kind]}`
-        : `select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${where} and ${KIND_SQL[kind]}`,
-      params,
-    )) as { items: string; bytes: string }[];
-    const items = Number(row?.items ?? 0);
-    const bytes = Number(row?.bytes ?? 0);
+    const counted = fromTally
+      ? await this.sum(
+          `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${where} and ${KIND_SQL[kind]}`,
+          params,
+        )
+      : ((await this.countWithin(`${where} and ${KIND_SQL[kind]}`, params, exactWithinMs)) ??
+          (await this.estimate(`${where} and ${KIND_SQL[kind]}`, params, sourceLocationId)) ??
+          (await this.countWithin(`${where} and ${KIND_SQL[kind]}`, params, 0)))!;
+    const { items, bytes } = counted;
     // A sample's bytes are estimated from the average size: it is chosen as it runs.
-    return limit !== null && limit < items ? { items: limit, bytes: Math.round((bytes / items) * limit) } : { items, bytes };
+    return limit !== null && limit < items ? { ...counted, items: limit, bytes: Math.round((bytes / items) * limit) } : counted;
+  }
+
+  private async sum(sql: string, params: unknown[]): Promise<BulkPlan> {
+    const [row] = (await this.em.execute(sql, params)) as { items: string; bytes: string }[];
+    return { items: Number(row?.items ?? 0), bytes: Number(row?.bytes ?? 0), estimated: false };
+  }
+
+  /** The exact count, or null when it would take longer than `ms` (0: no limit). */
+  private async countWithin(condition: string, params: unknown[], ms: number): Promise<BulkPlan | null> {
+    try {
+      return await this.em.transactional(async (tx) => {
+        await tx.execute(`set local statement_timeout = ${Math.max(0, Math.round(ms))}`);
+        return new BulkJobRepository(tx).sum(`select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${condition}`, params);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '57014') return null; // canceled at the time limit
+      throw error;
+    }
+  }
+
+  /** An estimate from a random sample of pages; null when the sample held none of the location's results. */
+  private async estimate(condition: string, params: unknown[], locationId: number): Promise<BulkPlan | null> {
+    const [table] = (await this.em.execute(`select greatest(reltuples, 1) as rows from pg_class where oid = 'creative'::regclass`)) as { rows: number }[];
+    const percent = Math.min(100, Math.max(0.001, (SAMPLE_ROWS / Number(table?.rows ?? 1)) * 100));
+    const [sample] = (await this.em.execute(
+      `select count(*) filter (where ${condition}) as items, coalesce(sum(c.size) filter (where ${condition}), 0) as bytes,
+         count(*) filter (where c.location_id = ?) as location_items, coalesce(sum(c.size) filter (where c.location_id = ?), 0) as location_bytes
+       from creative c tablesample system (${percent.toFixed(4)}) repeatable (0)`,
+      [...params, ...params, locationId, locationId],
+    )) as { items: string; bytes: string; location_items: string; location_bytes: string }[];
+    if (!Number(sample?.location_items)) return null;
+    const location = await this.sum(
+      `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now where location_id = ?`,
+      [locationId],
+    );
+    const share = (part: string | undefined, whole: string | undefined) => (Number(whole) ? Number(part) / Number(whole) : 0);
+    return {
+      items: Math.round(location.items * share(sample!.items, sample!.location_items)),
+      bytes: Math.round(location.bytes * share(sample!.bytes, sample!.location_bytes)),
+      estimated: true,
+    };
   }
 
   async insert(
     job: Pick<
       BulkJobRow,
-      'kind' | 'filter' | 'sourceLocationId' | 'targetLocationId' | 'deleteSource' | 'limitItems' | 'plannedItems' | 'plannedBytes' | 'createdBy'
+      | 'kind'
+      | 'filter'
+      | 'sourceLocationId'
+      | 'targetLocationId'
+      | 'deleteSource'
+      | 'limitItems'
+      | 'plannedItems'
+      | 'plannedBytes'
+      | 'plannedEstimated'
+      | 'createdBy'
     >,
     sampleStart: string | null = null,
   ): Promise<BulkJobRow> {
     const [row] = (await this.em.execute(
-      `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, limit_items, planned_items, planned_bytes, created_by,
-         cursor, sample_start, started_at, running_since)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) returning *`,
+      `insert into bulk_job (kind, filter, source_location_id, target_location_id, delete_source, limit_items, planned_items, planned_bytes,
+         planned_estimated, created_by, cursor, sample_start, started_at, running_since)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now()) returning *`,
       [
         job.kind,
         JSON.stringify(job.filter),
@@ -247,6 +317,7 @@ export class BulkJobRepository {
         job.limitItems,
         job.plannedItems,
         job.plannedBytes,
+        job.plannedEstimated,
         job.createdBy,
         sampleStart,
         sampleStart,
@@ -269,8 +340,14 @@ export class BulkJobRepository {
   async transition(id: string, from: BulkJobState[], to: BulkJobState): Promise<BulkJobRow | null> {
     const finished = to === 'CANCELED' || to === 'COMPLETED';
     // On the right of SET, `state` and `running_since` are the row's values before this update.
+    // A completed job's estimate gives way to what it found.
+    const exact =
+      to === 'COMPLETED'
+        ? `planned_items = case when planned_estimated then done_items + skipped_items + failed_items else planned_items end,
+           planned_bytes = case when planned_estimated and limit_items is null then done_bytes else planned_bytes end, planned_estimated = false,`
+        : '';
     const [row] = (await this.em.execute(
-      `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'},
+      `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'}, ${exact}
          ran_seconds = ran_seconds + case when state = 'RUNNING' and running_since is not null then extract(epoch from now() - running_since) else 0 end,
          running_since = ${to === 'RUNNING' ? 'now()' : 'null'}
        where id = ? and state in (${from.map(() => '?').join(', ')}) returning *`,
@@ -427,6 +504,15 @@ export class BulkJobRepository {
       await recordOutcome(tx, job.id, item, { kind: 'done', bytes: target.size });
       return true;
     });
+  }
+
+  /** A scan's size, once its counting walk has found it. */
+  async setPlan(jobId: string, plan: { items: number; bytes: number }): Promise<void> {
+    await this.em.execute(`update bulk_job set planned_items = ?, planned_bytes = ?, planned_estimated = false, updated_at = now() where id = ?`, [
+      plan.items,
+      plan.bytes,
+      jobId,
+    ]);
   }
 
   /** Adds a scan's progress: results registered (and their bytes), files already known, files that are not results (one named). */

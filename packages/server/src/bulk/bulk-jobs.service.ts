@@ -6,7 +6,7 @@ import { scanResultsDisk } from './scan.js';
 import { normalizeKeyPrefix, STUDIOS } from '@offload/types';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { LOCAL_LOCATION_ID, type StorageLocations } from '../storage/storage-locations.service.js';
-import { BulkJobRepository, type BulkFilter, type BulkJobKind, type BulkJobRow, type BulkJobState } from './bulk-job.repository.js';
+import { BulkJobRepository, type BulkFilter, type BulkJobKind, type BulkJobRow, type BulkJobState, type BulkPlan } from './bulk-job.repository.js';
 import { queueBulkBatchSql } from './bulk-queue.js';
 
 /** What an admin (or the command line) asks for: one kind of work over the results the filter selects in one location. */
@@ -29,15 +29,12 @@ export const moveRequest = (r: Pick<BulkRequest, 'sourceLocationId' | 'targetLoc
   ...r,
 });
 
-export interface BulkPlan {
-  items: number;
-  bytes: number;
-}
-
 /** How far a job is, as the admin and the command line both show it. */
 export interface BulkProgress {
   /** Results finished either way: moved, skipped or failed. */
   finishedItems: number;
+  /** Of those planned (results finalized after the start can match too: it stops at 100). */
+  percent: number;
   itemsPerSecond: number | null;
   bytesPerSecond: number | null;
   /** Seconds left at the rate so far; null unless running with a rate. */
@@ -48,10 +45,11 @@ export function progressOf(job: BulkJobRow, now = new Date()): BulkProgress {
   // Running time only: a pause does not slow the rate or stretch the ETA.
   const seconds = job.ranSeconds + (job.state === 'RUNNING' && job.runningSince ? (now.getTime() - job.runningSince.getTime()) / 1000 : 0);
   const finishedItems = job.doneItems + job.skippedItems + job.failedItems;
+  const percent = job.plannedItems ? Math.min(100, Math.floor((finishedItems / job.plannedItems) * 100)) : job.state === 'COMPLETED' ? 100 : 0;
   const itemsPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneItems / seconds : null;
   const bytesPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneBytes / seconds : null;
   const etaSeconds = job.state === 'RUNNING' && itemsPerSecond ? Math.round(Math.max(job.plannedItems - finishedItems, 0) / itemsPerSecond) : null;
-  return { finishedItems, itemsPerSecond, bytesPerSecond, etaSeconds };
+  return { finishedItems, percent, itemsPerSecond, bytesPerSecond, etaSeconds };
 }
 
 /**
@@ -78,7 +76,7 @@ export class BulkJobsService {
     const request = await this.checked(input);
     if (request.kind === 'SCAN') {
       const counts = await scanResultsDisk(this.resultsDir, this.creatives, { dryRun: true });
-      return { items: counts.registered, bytes: counts.bytes };
+      return { items: counts.registered, bytes: counts.bytes, estimated: false };
     }
     return this.jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
   }
@@ -93,14 +91,20 @@ export class BulkJobsService {
         `Bulk job ${overlapping.id} is already ${overlapping.state === 'RUNNING' ? 'working on' : 'paused over'} the results of this location: let it finish, or cancel it, first`,
       );
     }
+    // A scan's size is found by the scan itself (walking a large disk takes minutes): it counts first, then registers.
+    const plan =
+      request.kind === 'SCAN'
+        ? { items: 0, bytes: 0, estimated: true }
+        : await this.jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
     return this.em.transactional(async (tx) => {
       const jobs = new BulkJobRepository(tx);
-      // A scan's size is what its dry run found; it counts as it goes.
-      const plan = request.kind === 'SCAN' ? await this.plan(request) : await jobs.plan(request.kind, request.sourceLocationId, request.filter, request.sample);
       const { sample, ...rest } = request;
       // Results walk in id order, and ids are random: starting at a random id, the next N are a uniform sample.
       const start = sample === null ? null : randomUUID();
-      const job = await jobs.insert({ ...rest, limitItems: sample, plannedItems: plan.items, plannedBytes: plan.bytes, createdBy }, start);
+      const job = await jobs.insert(
+        { ...rest, limitItems: sample, plannedItems: plan.items, plannedBytes: plan.bytes, plannedEstimated: plan.estimated, createdBy },
+        start,
+      );
       await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
       return job;
     });

@@ -316,17 +316,24 @@ export async function startDailySample(deps: OffloadDeps): Promise<number> {
 }
 
 /**
- * A scan job: the results disk walked in one task (it registers in batches, so a restart or a
- * resume walks again and finds what it registered known), adding its progress to the job as it
- * goes, stopping when paused or canceled.
+ * A scan job: the results disk walked in one task, first to count what it would register (the
+ * job's size, shown as it runs), then to register it in batches (a restart or a resume walks
+ * again and finds what it registered known), adding its progress to the job as it goes,
+ * stopping when paused or canceled.
  */
 async function runScan(deps: OffloadDeps, job: BulkJobRow): Promise<void> {
   const { em, creativeRepository } = deps.scope();
   const jobs = new BulkJobRepository(em);
+  const keepGoing = async () => (await jobs.get(job.id))?.state === 'RUNNING';
+  if (job.plannedEstimated) {
+    const counted = await scanResultsDisk(deps.config.resultsDir, creativeRepository, { dryRun: true, keepGoing });
+    if (!(await keepGoing())) return;
+    await jobs.setPlan(job.id, { items: counted.registered, bytes: counted.bytes });
+  }
   const reported = { registered: 0, bytes: 0, known: 0, unusable: 0 };
   await scanResultsDisk(deps.config.resultsDir, creativeRepository, {
     dryRun: false,
-    keepGoing: async () => (await jobs.get(job.id))?.state === 'RUNNING',
+    keepGoing,
     progress: async (counts) => {
       await jobs.addCounts(job.id, {
         done: counts.registered - reported.registered,

@@ -94,10 +94,10 @@ describe('the operator command line', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(
       new RegExp(
-        `^Job (\\d+) RUNNING · cloudflare-r2 ${targetA.bucket} \\(#${ids.a}\\) → cloudflare-r2 ${targetB.bucket} \\(#${ids.b}\\) · 0 of ${COUNT} results \\(0%\\)`,
+        `^Job (\\d+) RUNNING · cloudflare-r2 ${targetA.bucket} \\(#${ids.a}\\) → cloudflare-r2 ${targetB.bucket} \\(#${ids.b}\\) · 0 moved of ${COUNT} results \\(0%\\)`,
       ),
     );
-    expect(lines.at(-1)).toMatch(new RegExp(`^Job \\d+ COMPLETED · .* · ${COUNT} of ${COUNT} results \\(100%\\) · 360 kB of 360 kB`));
+    expect(lines.at(-1)).toMatch(new RegExp(`^Job \\d+ COMPLETED · .* · ${COUNT} moved of ${COUNT} results \\(100%\\) · 360 kB of 360 kB`));
     const jobId = /^Job (\d+)/.exec(lines[0]!)![1]!;
     // The admin's API tells the same: the numbers come from one place.
     const { bulkJob } = await gql<{ bulkJob: { state: string; doneItems: number; doneBytes: number } }>(

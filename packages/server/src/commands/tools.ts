@@ -67,18 +67,20 @@ const clock = (seconds: number) => {
 /** One line: the same numbers the admin's progress bar shows. */
 export function progressLine(job: BulkJobRow, labels: { source: string; target: string | null }): string {
   const p = progressOf(job);
-  const percent = job.plannedItems ? Math.floor((p.finishedItems / job.plannedItems) * 100) : 100;
+  const about = job.plannedEstimated ? 'about ' : '';
   return [
     `Job ${job.id} ${job.state}`,
     labels.target ? `${labels.source} → ${labels.target}` : `${KIND_WORDS[job.kind]} ${labels.source}`,
-    `${count(p.finishedItems)} of ${count(job.plannedItems)} results (${percent}%)`,
-    `${size(job.doneBytes)} of ${size(job.plannedBytes)}`,
+    `${count(job.doneItems)} ${DONE_WORDS[job.kind]} of ${about}${count(job.plannedItems)} results (${p.percent}%)`,
+    `${size(job.doneBytes)} of ${about}${size(job.plannedBytes)}`,
+    ...(job.skippedItems ? [`${count(job.skippedItems)} skipped`] : []),
     ...(job.failedItems ? [`${count(job.failedItems)} failed`] : []),
     ...(p.bytesPerSecond ? [`${size(p.bytesPerSecond)}/s`] : []),
     ...(p.etaSeconds !== null ? [`ETA ${clock(p.etaSeconds)}`] : []),
   ].join(' · ');
 }
 
+const DONE_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'moved', REMOVE_LOCAL: 'removed', VERIFY: 'verified', SCAN: 'registered' };
 const KIND_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'move', REMOVE_LOCAL: 'remove local copies of', VERIFY: 'verify', SCAN: 'scan' };
 
 class UsageError extends Error {}
@@ -146,7 +148,7 @@ async function run(runtime: Runtime, command: string, id: string | undefined, va
           request.targetLocationId === null
             ? `in ${await label(request.sourceLocationId)}`
             : `from ${await label(request.sourceLocationId)} to ${await label(request.targetLocationId)}`;
-        console.log(`${count(plan.items)} results, ${size(plan.bytes)} ${verb} ${where}.`);
+        console.log(`${plan.estimated ? 'About ' : ''}${count(plan.items)} results, ${size(plan.bytes)} ${verb} ${where}.`);
         return 0;
       }
       const job = await bulk.start(request, 'command line');

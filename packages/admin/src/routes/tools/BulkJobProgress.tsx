@@ -32,7 +32,8 @@ export function BulkJobProgress({ job }: { job: BulkJobProgressFragment }) {
   const finished = job.doneItems + job.skippedItems + job.failedItems;
   // Results finalized after the job started can match its filter too: the bar stops at full.
   const planned = Math.max(job.plannedItems, finished);
-  const percent = planned ? Math.floor((finished / planned) * 100) : 100;
+  const { percent } = job;
+  const ofAbout = job.plannedEstimated ? 'about ' : '';
   const rate =
     job.state === 'RUNNING' && job.bytesPerSecond !== null && job.itemsPerSecond !== null
       ? `${formatBytes(job.bytesPerSecond)}/s · ${job.itemsPerSecond.toLocaleString(undefined, { maximumFractionDigits: 1 })} results/s` +
@@ -57,7 +58,9 @@ export function BulkJobProgress({ job }: { job: BulkJobProgressFragment }) {
       </div>
       {/* Announced as it changes, politely: a screen reader hears the job advance without watching the bar. */}
       <p className="small job-numbers" role="status" data-testid="job-numbers">
-        {job.doneItems.toLocaleString()} of {formatResults(job.plannedItems)} · {formatBytes(job.doneBytes)} of {formatBytes(job.plannedBytes)}
+        {job.doneItems.toLocaleString()} {DONE_VERBS[job.kind]} of {ofAbout}
+        {formatResults(job.plannedItems)} ({percent}%) · {formatBytes(job.doneBytes)} of {ofAbout}
+        {formatBytes(job.plannedBytes)}
         {others && <span className={job.failedItems ? 'error' : 'muted'}> ({others})</span>}
       </p>
       {rate && (

@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { MoveLocationFragment, MoveResultsInput, Studio } from '@offload/types/graphql';
 import { describeError } from '../../app/apollo';
-import { formatBytes, formatResults } from '../../components/format';
+import { about, formatBytes, formatResults } from '../../components/format';
 import { useMoveResultsMutation } from './useBulkJobMutations';
 import { useMovePlan } from './useMovePlan';
 
@@ -128,7 +128,7 @@ export function MoveForm({ locations }: { locations: MoveLocationFragment[] }) {
       : dryRun.plan
         ? dryRun.plan.items === 0
           ? 'No results match: nothing would move.'
-          : `${formatResults(dryRun.plan.items)}, ${formatBytes(dryRun.plan.bytes)} would move${form.deleteSource ? ', each source copy deleted once its copy is verified' : ''}.`
+          : `${about(dryRun.plan.estimated)}${formatResults(dryRun.plan.items)}, ${formatBytes(dryRun.plan.bytes)} would move${form.deleteSource ? ', each source copy deleted once its copy is verified' : ''}.`
         : (unplaced ?? 'Nothing would move: see the problems above.');
   const ready = Boolean(input && dryRun.plan && dryRun.plan.items > 0);
 

@@ -7,7 +7,7 @@ import {
   type VerifyStoredObjectsInput,
 } from '@offload/types/graphql';
 import { describeError } from '../../app/apollo';
-import { formatBytes, formatResults } from '../../components/format';
+import { about, formatBytes, formatResults } from '../../components/format';
 import { described, Field } from './MoveForm';
 import { useBulkPlan } from './useBulkPlan';
 import { formatCopies, useRemoveLocalCopiesMutation, useScanResultsDiskMutation, useVerifyStoredObjectsMutation } from './useBulkJobMutations';
@@ -37,13 +37,17 @@ function StartButton({ ready, starting }: { ready: boolean; starting: boolean })
   );
 }
 
+/** The scan's dry run walks the whole results disk (minutes on a large one): it runs when the admin asks, not with the screen. */
 function ScanForm({ refresh }: { refresh: string }) {
-  const dryRun = useBulkPlan(PlanScanResultsDiskDocument, {}, (d) => d.planScanResultsDisk, refresh);
-  const { line, unplaced, ready } = lineOf(dryRun, [], (plan) =>
-    plan.items === 0
-      ? 'Every result on this server is registered: nothing to do.'
-      : `${formatResults(plan.items)}, ${formatBytes(plan.bytes)} on this server were never finalized and would be registered.`,
-  );
+  const [asked, setAsked] = useState(false);
+  const dryRun = useBulkPlan(PlanScanResultsDiskDocument, asked ? {} : null, (d) => d.planScanResultsDisk, refresh);
+  const { line, unplaced, ready } = !asked
+    ? { line: 'Count first: the scan walks the whole results disk.', unplaced: null, ready: false }
+    : lineOf(dryRun, [], (plan) =>
+        plan.items === 0
+          ? 'Every result on this server is registered: nothing to do.'
+          : `${formatResults(plan.items)}, ${formatBytes(plan.bytes)} on this server were never finalized and would be registered.`,
+      );
   const [start, starting] = useScanResultsDiskMutation();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -54,6 +58,11 @@ function ScanForm({ refresh }: { refresh: string }) {
       <h3 id="scan-heading">Scan the results disk</h3>
       <small className="help">Registers the results on this server’s results disk that were saved but never finalized, e.g. after a crash.</small>
       <DryRun id="scan-plan" line={line} error={Boolean(unplaced)} />
+      {!asked && (
+        <button type="button" onClick={() => setAsked(true)}>
+          Count
+        </button>
+      )}
       <StartButton ready={ready} starting={starting.loading} />
     </form>
   );
@@ -112,7 +121,7 @@ function VerifyForm({ buckets, refresh }: { buckets: MoveLocationFragment[]; ref
     : lineOf(dryRun, fields, (plan) =>
         plan.items === 0
           ? 'No stored objects in this bucket: nothing to check.'
-          : `${formatResults(plan.items)}, ${formatBytes(plan.bytes)} would be read back and checked.`,
+          : `${about(plan.estimated)}${formatResults(plan.items)}, ${formatBytes(plan.bytes)} would be read back and checked.`,
       );
   const [start, starting] = useVerifyStoredObjectsMutation();
   const submit = async (event: FormEvent) => {
@@ -155,7 +164,7 @@ function RemoveLocalForm({ buckets, refresh }: { buckets: MoveLocationFragment[]
     : lineOf(dryRun, ['locationId'], (plan) =>
         plan.items === 0
           ? 'No local copies of this bucket’s results: nothing to delete.'
-          : `${formatCopies(plan.items)}, ${formatBytes(plan.bytes)} would be deleted, each once its stored object reads back as recorded.`,
+          : `${about(plan.estimated)}${formatCopies(plan.items)}, ${formatBytes(plan.bytes)} would be deleted, each once its stored object reads back as recorded.`,
       );
   const [start, starting] = useRemoveLocalCopiesMutation();
   const submit = async (event: FormEvent) => {

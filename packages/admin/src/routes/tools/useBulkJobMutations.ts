@@ -14,7 +14,7 @@ import {
   type VerifyStoredObjectsInput,
 } from '@offload/types/graphql';
 import { useToastOutcome } from '../../app/toasts';
-import { formatResults } from '../../components/format';
+import { about, formatResults } from '../../components/format';
 import { jobName } from './BulkJobProgress';
 
 // Every change refetches the screen's one query: a started job joins the list, a stopped one
@@ -26,7 +26,10 @@ export function useMoveResultsMutation() {
   const [move, state] = useMutation(MoveResultsDocument, refetch);
   const toastOutcome = useToastOutcome();
   const run = (input: MoveResultsInput) =>
-    toastOutcome(move({ variables: { input } }), ({ moveResults: job }) => `Moving ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+    toastOutcome(
+      move({ variables: { input } }),
+      ({ moveResults: job }) => `Moving ${about(job.plannedEstimated).toLowerCase()}${formatResults(job.plannedItems)}: ${jobName(job)}.`,
+    );
   return [run, state] as const;
 }
 
@@ -37,7 +40,7 @@ export const formatCopies = (count: number) => `${count.toLocaleString()} local 
 export function useScanResultsDiskMutation() {
   const [scan, state] = useMutation(ScanResultsDiskDocument, refetch);
   const toastOutcome = useToastOutcome();
-  const run = () => toastOutcome(scan(), ({ scanResultsDisk: job }) => `Registering ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+  const run = () => toastOutcome(scan(), ({ scanResultsDisk: job }) => `Scanning: ${jobName(job)}.`);
   return [run, state] as const;
 }
 
@@ -46,7 +49,10 @@ export function useVerifyStoredObjectsMutation() {
   const [verify, state] = useMutation(VerifyStoredObjectsDocument, refetch);
   const toastOutcome = useToastOutcome();
   const run = (input: VerifyStoredObjectsInput) =>
-    toastOutcome(verify({ variables: { input } }), ({ verifyStoredObjects: job }) => `Checking ${formatResults(job.plannedItems)}: ${jobName(job)}.`);
+    toastOutcome(
+      verify({ variables: { input } }),
+      ({ verifyStoredObjects: job }) => `Checking ${about(job.plannedEstimated).toLowerCase()}${formatResults(job.plannedItems)}: ${jobName(job)}.`,
+    );
   return [run, state] as const;
 }
 
@@ -61,7 +67,10 @@ export function useRemoveLocalCopiesMutation() {
       )
     )
       return Promise.resolve(undefined);
-    return toastOutcome(remove({ variables: { input } }), ({ removeLocalCopies: job }) => `Removing ${formatCopies(job.plannedItems)}: ${jobName(job)}.`);
+    return toastOutcome(
+      remove({ variables: { input } }),
+      ({ removeLocalCopies: job }) => `Removing ${about(job.plannedEstimated).toLowerCase()}${formatCopies(job.plannedItems)}: ${jobName(job)}.`,
+    );
   };
   return [run, state] as const;
 }

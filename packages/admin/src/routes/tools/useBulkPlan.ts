@@ -15,7 +15,7 @@ const DEBOUNCE_MS = 300;
 export function useBulkPlan<TData, TVariables extends OperationVariables>(
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables | null,
-  pick: (data: TData) => { items: number; bytes: number },
+  pick: (data: TData) => { items: number; bytes: number; estimated: boolean },
   refresh?: string,
 ) {
   const wanted = variables && JSON.stringify(variables);

@@ -71,6 +71,11 @@ class BulkPlan {
 
   @Field(() => Float)
   bytes!: number;
+
+  @Field(() => Boolean, {
+    description: 'True when counted from a random sample of the results (a folder or dates over millions of results), not exactly: about this many.',
+  })
+  estimated!: boolean;
 }
 
 @ObjectType({ description: 'A result a bulk job could not process, and why.' })
@@ -128,6 +133,9 @@ class BulkJob {
 
   @Field(() => Float)
   plannedBytes!: number;
+
+  @Field(() => Boolean, { description: 'The planned numbers are an estimate (see BulkPlan.estimated); exact once the job completes.' })
+  plannedEstimated!: boolean;
 
   @Field(() => Float, { description: 'Results moved, each verified at the target.' })
   doneItems!: number;
@@ -311,6 +319,11 @@ export class BulkJobResolver {
   @FieldResolver(() => Float, { nullable: true, description: 'Bytes per second since the job started (null before any result is done).' })
   bytesPerSecond(@Root() job: BulkJob): number | null {
     return progressOf(job.row).bytesPerSecond;
+  }
+
+  @FieldResolver(() => Int, { description: 'Results finished either way (done, skipped or failed), as a whole percentage of those planned, at most 100.' })
+  percent(@Root() job: BulkJob): number {
+    return progressOf(job.row).percent;
   }
 
   @FieldResolver(() => Float, { nullable: true, description: 'Results per second since the job started.' })

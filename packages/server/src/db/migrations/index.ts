@@ -10,6 +10,7 @@ import { Migration20261126020000_overview_indexes } from './Migration20261126020
 import { Migration20261126100000_creative_tally } from './Migration20261126100000_creative_tally.js';
 import { Migration20261126110000_bulk_jobs } from './Migration20261126110000_bulk_jobs.js';
 import { Migration20261205000000_bulk_scale } from './Migration20261205000000_bulk_scale.js';
+import { Migration20261206000000_bulk_estimates } from './Migration20261206000000_bulk_estimates.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed from disk so the same
@@ -28,4 +29,5 @@ export const migrationsList = [
   { name: 'Migration20261126100000_creative_tally', class: Migration20261126100000_creative_tally },
   { name: 'Migration20261126110000_bulk_jobs', class: Migration20261126110000_bulk_jobs },
   { name: 'Migration20261205000000_bulk_scale', class: Migration20261205000000_bulk_scale },
+  { name: 'Migration20261206000000_bulk_estimates', class: Migration20261206000000_bulk_estimates },
 ];
