@@ -336,8 +336,8 @@ export class BulkJobRepository {
     return ((await this.em.execute(`select * from bulk_job order by (state in ('RUNNING', 'PAUSED')) desc, id desc limit ?`, [limit])) as Raw[]).map(jobRow);
   }
 
-  /** Moves the job from one of `from` to `to`; null when it was in none of them. */
-  async transition(id: string, from: BulkJobState[], to: BulkJobState): Promise<BulkJobRow | null> {
+  /** Moves the job from one of `from` to `to` (setting its last error when given); null when it was in none of them. */
+  async transition(id: string, from: BulkJobState[], to: BulkJobState, lastError?: string | null): Promise<BulkJobRow | null> {
     const finished = to === 'CANCELED' || to === 'COMPLETED';
     // On the right of SET, `state` and `running_since` are the row's values before this update.
     // A completed job's estimate gives way to what it found.
@@ -348,10 +348,11 @@ export class BulkJobRepository {
         : '';
     const [row] = (await this.em.execute(
       `update bulk_job set state = ?, updated_at = now(), finished_at = ${finished ? 'now()' : 'null'}, ${exact}
+         ${lastError === undefined ? '' : 'last_error = ?,'}
          ran_seconds = ran_seconds + case when state = 'RUNNING' and running_since is not null then extract(epoch from now() - running_since) else 0 end,
          running_since = ${to === 'RUNNING' ? 'now()' : 'null'}
        where id = ? and state in (${from.map(() => '?').join(', ')}) returning *`,
-      [to, id, ...from],
+      [to, ...(lastError === undefined ? [] : [lastError]), id, ...from],
     )) as Raw[];
     return row ? jobRow(row) : null;
   }
@@ -465,6 +466,17 @@ export class BulkJobRepository {
       await recordOutcome(tx, jobId, item, { kind: 'done', bytes: item.size });
       return true;
     });
+  }
+
+  /** Which of these lease tokens a result still holds, unexpired. */
+  async heldLeases(tokens: string[]): Promise<Set<string>> {
+    const rows = (await this.em.execute(
+      `select lease_token from creative where lease_token in (${tokens.map(() => '?').join(', ')}) and lease_expires_at > now()`,
+      tokens,
+    )) as {
+      lease_token: string;
+    }[];
+    return new Set(rows.map((r) => r.lease_token));
   }
 
   async release(id: string, token: string): Promise<void> {

@@ -129,10 +129,10 @@ export class BulkJobsService {
     return this.move(id, ['RUNNING'], 'PAUSED');
   }
 
-  /** Goes on from where it stopped. */
+  /** Goes on from where it stopped, its last error cleared (its failures stay listed). */
   async resume(id: string): Promise<BulkJobRow> {
     return this.em.transactional(async (tx) => {
-      const job = await this.move(id, ['PAUSED'], 'RUNNING', tx);
+      const job = await this.move(id, ['PAUSED'], 'RUNNING', tx, null);
       await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
       return job;
     });
@@ -155,9 +155,9 @@ export class BulkJobsService {
     });
   }
 
-  private async move(id: string, from: BulkJobState[], to: BulkJobState, em: EntityManager = this.em): Promise<BulkJobRow> {
+  private async move(id: string, from: BulkJobState[], to: BulkJobState, em: EntityManager = this.em, lastError?: null): Promise<BulkJobRow> {
     const job = await this.get(id);
-    const moved = await new BulkJobRepository(em).transition(id, from, to);
+    const moved = await new BulkJobRepository(em).transition(id, from, to, lastError);
     if (!moved) throw new RefusedError('BULK_JOB_STATE', `Bulk job ${id} is ${job.state.toLowerCase()}: it cannot be ${VERBS[to]}`);
     return moved;
   }

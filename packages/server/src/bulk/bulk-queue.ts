@@ -5,6 +5,8 @@
  */
 export const BULK_TASK = 'bulk';
 export const BULK_PRIORITY = 10;
+/** Tries of one batch (graphile-worker's backoff spreads them over hours) before its job is paused with the error. */
+export const BULK_MAX_ATTEMPTS = 25;
 
 export interface BulkPayload {
   jobId: string;
@@ -21,7 +23,7 @@ export function bulkJobIdOf(payload: unknown): string | null {
  * worker comes back after them, not in a loop against them.
  */
 export const queueBulkBatchSql = `graphile_worker.add_job(
-  '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => 25,
+  '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => ${BULK_MAX_ATTEMPTS},
   run_at => now() + interval '1 second')`;
 
 /** The daily sample scrub: at 03:00 UTC, graphile-worker's crontab queues it once for all workers. */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ProviderKey } from '@offload/types';
@@ -12,7 +12,7 @@ import { hashFile, LocalDriver } from '../storage/drivers/local-driver.js';
 import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type ItemOutcome, type MoveItem } from './bulk-job.repository.js';
-import { queueBulkBatchSql } from './bulk-queue.js';
+import { BULK_MAX_ATTEMPTS, queueBulkBatchSql } from './bulk-queue.js';
 import { referenced } from './orphans.js';
 import { scanResultsDisk } from './scan.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
@@ -57,6 +57,18 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   // The next batch finds what is left, or nothing and completes the job. Queued at a lower priority than
   // every offload, it runs only once no new result waits for a worker (a moment later, not to spin on them).
   await em.execute(`select ${queueBulkBatchSql}`, [jobId, jobId]);
+}
+
+/**
+ * A batch that failed on its queue's last attempt (hours of retries: the database refused, a result
+ * stayed held by another worker): the job is paused with the reason, for the admin to see and
+ * resume, instead of staying RUNNING with nothing left to run it.
+ */
+export async function pauseAfterLastAttempt(deps: OffloadDeps, jobId: string, error: unknown): Promise<void> {
+  const jobs = new BulkJobRepository(deps.scope().em);
+  const reason = `Paused after its batch failed ${BULK_MAX_ATTEMPTS} times: ${(error as Error).message}. Resume it to try again.`;
+  if (await jobs.transition(jobId, ['RUNNING'], 'PAUSED', reason))
+    deps.logger.error({ bulkJobId: jobId, err: error }, 'bulk job paused: its batch kept failing');
 }
 
 /** What each kind does to one leased result. */
@@ -292,6 +304,21 @@ export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
     });
   }
   return removed;
+}
+
+/**
+ * Removes the temporary copies (tmp/bulk-<lease token>) that moves killed mid-copy left behind:
+ * a copy whose lease no longer holds belongs to no move (a live move renews its lease, and removes
+ * its copy itself when it ends). A video's copy can be gigabytes.
+ */
+export async function removeLeftTempFiles(deps: OffloadDeps): Promise<number> {
+  const dir = path.join(deps.config.dataDir, 'tmp');
+  const tokens = (await readdir(dir).catch(() => [] as string[])).flatMap((name) => /^bulk-([0-9a-f-]{36})$/.exec(name)?.[1] ?? []);
+  if (!tokens.length) return 0;
+  const live = await new BulkJobRepository(deps.scope().em).heldLeases(tokens);
+  const left = tokens.filter((token) => !live.has(token));
+  await Promise.all(left.map((token) => rm(path.join(dir, `bulk-${token}`), { force: true })));
+  return left.length;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { finalize, writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget, secondBucket, type S3TestTarget } from '../../test/s3.js';
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
 import { startTestApp } from '../../test/harness.js';
+import { pauseAfterLastAttempt } from './bulk.task.js';
 
 const targetA = s3TestTarget();
 const targetB = await secondBucket(targetA);
@@ -243,5 +244,32 @@ describe('bulk moves between storage locations', () => {
     await db.execute(`insert into bulk_pending_delete (location_id, object_key) values (?, ?)`, [a, kept!.objectKey]);
     await expect.poll(async () => (await db.execute(`select count(*)::int as n from bulk_pending_delete`))[0]?.n, { timeout: 10_000 }).toBe(0);
     expect(await objectSha(targetA, kept!.objectKey!)).toBe(files.get(kept!.path));
+  });
+
+  it('pauses a job whose batch failed on its last try, saying why; resuming clears the reason and finishes it', async () => {
+    const { a, local } = await locationIds();
+    const started = (await move({ sourceLocationId: a, targetLocationId: local, deleteSource: false })).moveResults;
+    await pauseAfterLastAttempt(app.runtime, started.id, new Error('connection to the database was refused'));
+    expect(await job(started.id)).toMatchObject({
+      state: 'PAUSED',
+      lastError: 'Paused after its batch failed 25 times: connection to the database was refused. Resume it to try again.',
+    });
+    await gql(`mutation($id: ID!) { resumeBulkJob(id: $id) { id } }`, { id: started.id });
+    expect(await job(started.id)).toMatchObject({ lastError: null });
+    expect(await finished(started.id)).toMatchObject({ state: 'COMPLETED', failedItems: 0, lastError: null });
+  });
+
+  it('removes the temporary copy a move killed mid-copy left behind, and keeps the one a running move holds', async () => {
+    const tmp = path.join(app.config.dataDir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const [held] = await rows();
+    const live = randomUUID();
+    await app.orm.em.fork().execute(`update creative set lease_token = ?, lease_expires_at = now() + interval '1 minute' where id = ?`, [live, held!.id]);
+    const dead = randomUUID();
+    for (const token of [live, dead]) writeFileSync(path.join(tmp, `bulk-${token}`), randomBytes(1000));
+    await expect.poll(() => existsSync(path.join(tmp, `bulk-${dead}`)), { timeout: 10_000 }).toBe(false);
+    expect(existsSync(path.join(tmp, `bulk-${live}`))).toBe(true);
+    await app.orm.em.fork().execute(`update creative set lease_token = null, lease_expires_at = null where id = ?`, [held!.id]);
+    await expect.poll(() => existsSync(path.join(tmp, `bulk-${live}`)), { timeout: 10_000 }).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import type { Scope } from '../app/composition.js';
 import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
 import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
-import { removeLeftSources, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
+import { pauseAfterLastAttempt, removeLeftSources, removeLeftTempFiles, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
 import { BULK_TASK, bulkJobIdOf, VERIFY_SAMPLE_CRONTAB, VERIFY_SAMPLE_TASK } from '../bulk/bulk-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 import { MAX_THROUGHPUT_HOURS } from '../overview/overview.service.js';
@@ -71,7 +71,12 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
           logger.error({ payload }, 'bulk job batch without a valid job id: dropped');
           return;
         }
-        await runBulkBatch(deps, jobId, helpers.abortSignal);
+        try {
+          await runBulkBatch(deps, jobId, helpers.abortSignal);
+        } catch (error) {
+          if (helpers.job.attempts >= helpers.job.max_attempts && !helpers.abortSignal?.aborted) await pauseAfterLastAttempt(deps, jobId, error);
+          throw error;
+        }
       },
       [VERIFY_SAMPLE_TASK]: async () => {
         const started = await startDailySample(deps);
@@ -92,6 +97,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
+    const temps = await removeLeftTempFiles(deps);
+    if (temps) logger.info({ removed: temps }, 'removed the temporary copies of moves a crash interrupted');
     const sources = await removeLeftSources(deps);
     if (sources) logger.info({ removed: sources }, 'deleted source objects a crash left behind after their move was recorded');
     await foldCounts(deps.scope());
