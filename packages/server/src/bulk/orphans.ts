@@ -9,12 +9,21 @@ export type Difference =
 
 const PAGE = 1000;
 
-/** The location's results, by object key in byte order (the order buckets list in), a page at a time. */
+/**
+ * The locations that store into the same bucket as this one: itself, and any other provider set up
+ * on the same endpoint and bucket (an S3 preset and the R2 plugin pointed at one R2 bucket). Their
+ * objects share one listing, so an object is an orphan only if none of them references it.
+ */
+const SAME_BUCKET = `(select s.id from storage_location s join storage_location me on me.id = ?
+  where s.bucket = me.bucket and lower(s.endpoint) = lower(me.endpoint))`;
+
+/** The results stored in the location's bucket, by object key in byte order (the order buckets list in), a page at a time. */
 async function* recordedKeys(em: EntityManager, locationId: number): AsyncGenerator<{ id: string; key: string; size: number }> {
   let after: string | null = null;
   for (;;) {
     const rows = (await em.execute(
-      `select id, object_key, size from creative where location_id = ? and object_key is not null ${after === null ? '' : 'and object_key collate "C" > ?'}
+      `select id, object_key, size from creative where location_id in ${SAME_BUCKET} and object_key is not null
+         ${after === null ? '' : 'and object_key collate "C" > ?'}
        order by object_key collate "C" limit ?`,
       [locationId, ...(after === null ? [] : [after]), PAGE],
     )) as { id: string; object_key: string; size: string }[];
@@ -36,13 +45,16 @@ export async function* differences(em: EntityManager, locationId: number, driver
   let object = await listing.next();
   let result = await recorded.next();
   const inPrefix = (key: string) => key.startsWith(prefix);
+  let matched: string | null = null;
   while (!object.done || !result.done) {
-    if (!result.done && !inPrefix(result.value.key)) {
+    // Outside the prefix, or a second result on an object already matched (two locations of one bucket).
+    if (!result.done && (!inPrefix(result.value.key) || result.value.key === matched)) {
       result = await recorded.next();
       continue;
     }
     const order = object.done ? 1 : result.done ? -1 : Buffer.compare(Buffer.from(object.value.key), Buffer.from(result.value.key));
     if (order === 0) {
+      matched = object.value!.key;
       object = await listing.next();
       result = await recorded.next();
     } else if (order < 0) {
@@ -55,10 +67,11 @@ export async function* differences(em: EntityManager, locationId: number, driver
   }
 }
 
-/** Whether any result references this object now: checked again just before an orphan is deleted. */
+/** Whether any result references this object of the location's bucket now: checked again just before an orphan or a moved source is deleted. */
 export async function referenced(em: EntityManager, locationId: number, key: string): Promise<boolean> {
-  return (
-    (await em.execute(`select 1 from creative where location_id = ? and object_key is not null and object_key collate "C" = ? limit 1`, [locationId, key]))
-      .length > 0
+  const rows = await em.execute(
+    `select 1 from creative where location_id in ${SAME_BUCKET} and object_key is not null and object_key collate "C" = ? limit 1`,
+    [locationId, key],
   );
+  return rows.length > 0;
 }
