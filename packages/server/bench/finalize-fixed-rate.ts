@@ -8,7 +8,8 @@
  * Storage, so every finalize queues an offload; the API runs without the in-process worker, as in
  * finalize-load. Each round waits (at most 2 min) for the shared machine to be mostly idle and records
  * how busy other processes kept the cores meanwhile. Target: p99 under 25 ms at 200 requests/s.
- * Median of BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS (default 30), after a 5 s warm-up.
+ * BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS (default 30), after a 5 s warm-up; the target is
+ * judged on the p99 of every request of every round together (a bad round counts in full).
  * Usage: pnpm bench (BENCH_ONLY=finalize-fixed-rate; BENCH_RATE, default 200).
  */
 import { copyFileSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
@@ -169,6 +170,7 @@ interface Round {
 }
 
 const rounds: Round[] = [];
+const everyLatencyMs: number[] = [];
 try {
   const queued = async () => (await product.platform<{ n: number }>('{ n: creativeCount(status: QUEUED) }')).n;
   // New paths every run: the kept database holds the earlier runs' creatives, and finalizing one again only looks it up.
@@ -183,6 +185,7 @@ try {
     const grew = (await queued()) - queuedBefore;
     if (grew !== run.ok) throw new Error(`${run.ok} finalizes answered, but the queue grew by ${grew}`);
     const sorted = [...run.latenciesMs].sort((a, b) => a - b);
+    everyLatencyMs.push(...run.latenciesMs);
     const measuredRound = {
       requests: run.sent,
       achievedPerSecond: round(run.sent / run.seconds),
@@ -207,15 +210,20 @@ try {
   await forgetCreatives(database, finalized);
 }
 
-const p99Ms = median(rounds.map((r) => r.p99Ms));
+// Every request of every round together: one bad round is not outvoted by two good ones.
+const pooled = everyLatencyMs.sort((a, b) => a - b);
+const p99Ms = round(percentile(pooled, 99));
 const errors = rounds.reduce((n, r) => n + r.errors, 0);
 writeResult('finalize-fixed-rate', {
   creatives: SCALE_ROWS,
   ratePerSecond: RATE,
   secondsPerRound: SECONDS,
   rounds: ROUNDS,
-  p50Ms: median(rounds.map((r) => r.p50Ms)),
+  requests: pooled.length,
+  p50Ms: round(percentile(pooled, 50)),
   p99Ms,
+  p999Ms: round(percentile(pooled, 99.9)),
+  medianRoundP99Ms: median(rounds.map((r) => r.p99Ms)),
   maxMs: Math.max(...rounds.map((r) => r.maxMs)),
   cpuMsPerRequest: median(rounds.map((r) => r.cpuMsPerRequest)),
   errors,
