@@ -7,13 +7,16 @@ import { createLogger } from '../src/log/logger.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+let embedded: Promise<EmbeddedDatabase> | undefined;
+
 /**
  * The PostgreSQL the suite creates its databases on: DATABASE_URL when set, otherwise an
  * embedded one under `.data/test-postgres` (real PostgreSQL either way).
  */
-export async function ensureTestPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
+export function ensureTestPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} });
+  // One per process: a benchmark starts several products on it (a second start on the same data directory would fail).
+  embedded ??= startEmbeddedPostgres(
     path.join(repoRoot, '.data/test-postgres'),
     Number(process.env.TEST_EMBEDDED_POSTGRES_PORT ?? 54330),
     createLogger('warn'),
