@@ -31,7 +31,7 @@ export const moveRequest = (r: Pick<BulkRequest, 'sourceLocationId' | 'targetLoc
 
 /** How far a job is, as the admin and the command line both show it. */
 export interface BulkProgress {
-  /** Results finished either way: moved, skipped or failed. */
+  /** Results finished either way: moved, skipped or failed (a scan: registered). */
   finishedItems: number;
   /** Of those planned (results finalized after the start can match too: it stops at 100). */
   percent: number;
@@ -44,7 +44,8 @@ export interface BulkProgress {
 export function progressOf(job: BulkJobRow, now = new Date()): BulkProgress {
   // Running time only: a pause does not slow the rate or stretch the ETA.
   const seconds = job.ranSeconds + (job.state === 'RUNNING' && job.runningSince ? (now.getTime() - job.runningSince.getTime()) / 1000 : 0);
-  const finishedItems = job.doneItems + job.skippedItems + job.failedItems;
+  // A scan's plan counts only the files it would register; the known and unusable files it passes are not in it.
+  const finishedItems = job.kind === 'SCAN' ? job.doneItems : job.doneItems + job.skippedItems + job.failedItems;
   const percent = job.plannedItems ? Math.min(100, Math.floor((finishedItems / job.plannedItems) * 100)) : job.state === 'COMPLETED' ? 100 : 0;
   const itemsPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneItems / seconds : null;
   const bytesPerSecond = job.doneItems > 0 && seconds > 0 ? job.doneBytes / seconds : null;
@@ -105,7 +106,7 @@ export class BulkJobsService {
         { ...rest, limitItems: sample, plannedItems: plan.items, plannedBytes: plan.bytes, plannedEstimated: plan.estimated, createdBy },
         start,
       );
-      await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
+      await tx.execute(`select ${queueBulkBatchSql()}`, [job.id, job.id]);
       return job;
     });
   }
@@ -133,7 +134,7 @@ export class BulkJobsService {
   async resume(id: string): Promise<BulkJobRow> {
     return this.em.transactional(async (tx) => {
       const job = await this.move(id, ['PAUSED'], 'RUNNING', tx, null);
-      await tx.execute(`select ${queueBulkBatchSql}`, [job.id, job.id]);
+      await tx.execute(`select ${queueBulkBatchSql()}`, [job.id, job.id]);
       return job;
     });
   }
@@ -150,7 +151,7 @@ export class BulkJobsService {
       const job = await this.get(id);
       if (!(await jobs.markRetries(id))) throw new RefusedError('NOTHING_TO_RETRY', `Bulk job ${id} has no failed results to retry`);
       const running = job.state === 'RUNNING' ? job : await this.move(id, ['PAUSED', 'COMPLETED', 'CANCELED'], 'RUNNING', tx);
-      await tx.execute(`select ${queueBulkBatchSql}`, [id, id]);
+      await tx.execute(`select ${queueBulkBatchSql()}`, [id, id]);
       return running;
     });
   }

@@ -19,12 +19,13 @@ export function bulkJobIdOf(payload: unknown): string | null {
 
 /**
  * An expression that queues the next batch of the bulk job whose id is the parameter (bound twice:
- * payload and key), a second from now: a batch that stopped to let new results' offloads have its
- * worker comes back after them, not in a loop against them.
+ * payload and key), `afterSeconds` from now: a batch that stopped to let new results' offloads have
+ * its worker comes back a moment after them, not in a loop against them; one that finished its
+ * results goes on at once.
  */
-export const queueBulkBatchSql = `graphile_worker.add_job(
+export const queueBulkBatchSql = (afterSeconds = 0) => `graphile_worker.add_job(
   '${BULK_TASK}', json_build_object('jobId', ?::text), job_key => 'bulk:' || ?::text, priority => ${BULK_PRIORITY}, max_attempts => ${BULK_MAX_ATTEMPTS},
-  run_at => now() + interval '1 second')`;
+  run_at => now() + interval '${afterSeconds} seconds')`;
 
 /** The daily sample scrub: at 03:00 UTC, graphile-worker's crontab queues it once for all workers. */
 export const VERIFY_SAMPLE_TASK = 'verify-sample';

@@ -44,19 +44,20 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
     if (completed) log.info({ done: completed.doneItems, failed: completed.failedItems, skipped: completed.skippedItems }, 'bulk job completed');
     return;
   }
+  let yielded = false;
   for (const item of items) {
     if (signal?.aborted) throw new TryLater(`bulk job ${jobId} stopped by a shutdown`);
     const now = await jobs.get(jobId);
     if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
     // A new result's offload waits for a worker: give it this one, and come back after it.
-    if (await jobs.offloadsWaiting()) break;
+    if ((yielded = await jobs.offloadsWaiting())) break;
     const outcome = await processOne(deps, now, item, signal);
     if (!(outcome.kind === 'done' && outcome.recorded)) await jobs.progress(jobId, item, outcome);
     if (outcome.kind === 'failed') log.warn({ creativeId: item.id, error: outcome.error }, 'bulk item failed');
   }
   // The next batch finds what is left, or nothing and completes the job. Queued at a lower priority than
-  // every offload, it runs only once no new result waits for a worker (a moment later, not to spin on them).
-  await em.execute(`select ${queueBulkBatchSql}`, [jobId, jobId]);
+  // every offload, it runs only once no new result waits for a worker (after yielding, a second later: not to spin on them).
+  await em.execute(`select ${queueBulkBatchSql(yielded ? 1 : 0)}`, [jobId, jobId]);
 }
 
 /**
