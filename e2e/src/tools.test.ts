@@ -214,5 +214,14 @@ describe('the Tools screen, in a browser', () => {
     const { storageLocations } = await asAdmin<{ storageLocations: { id: string; bucket: string | null }[] }>(page, '{ storageLocations { id bucket } }');
     await page.locator('#verify-location').selectOption(storageLocations.find((l) => l.bucket === targetB.bucket)!.id);
     await expect.poll(() => page.getByTestId('verify-plan').textContent()).toMatch(/^149 results, .+ would be read back and checked\.$/);
+    // Narrowed by a filter: nothing was created before 2001, and a folder takes only its own.
+    await page.getByText('Which results: all').first().click();
+    await page.locator('#verify-created-before').fill('2001-01-01');
+    await expect.poll(() => page.getByTestId('verify-plan').textContent()).toBe('No stored objects in this bucket match: nothing to check.');
+    await page.locator('#verify-created-before').fill('');
+    await page.locator('#verify-folder').fill('images/tools');
+    await expect.poll(() => page.getByTestId('verify-plan').textContent()).toMatch(/^149 results, .+ would be read back and checked\.$/);
+    await page.locator('#verify-folder').fill('images/elsewhere');
+    await expect.poll(() => page.getByTestId('verify-plan').textContent()).toBe('No stored objects in this bucket match: nothing to check.');
   });
 });

@@ -114,7 +114,7 @@ try {
   const { storageLocations } = (await product.admin('{ storageLocations { id current provider } }')) as {
     storageLocations: { id: string; current: boolean; provider: string | null }[];
   };
-  const bucket = storageLocations.find((l) => l.current && l.provider === 'cloudflare-r2')!.id;
+  const bucket = storageLocations.find((l) => l.current && l.provider === 'CLOUDFLARE_R2')!.id;
   const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const move = (label: string, input: Record<string, unknown>): Call => ({
     name: `Dry run: ${label}`,

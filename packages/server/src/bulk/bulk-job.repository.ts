@@ -167,7 +167,8 @@ function whereOf(sourceLocationId: number, filter: BulkFilter): [string, unknown
   const clauses: [string, unknown][] = [['c.location_id = ?', sourceLocationId]];
   if (filter.studio) clauses.push(['c.studio = ?', filter.studio]);
   // A folder: `images/gemini` takes images/gemini/… and not images/gemini2/….
-  if (filter.pathPrefix) clauses.push([`c.path like ? escape '\\'`, `${filter.pathPrefix.replace(/[\\%_]/g, '\\$&')}/%`]);
+  // In byte order ("C"), so the (location, path) index reads just the folder's range.
+  if (filter.pathPrefix) clauses.push([`c.path collate "C" like ? escape '\\'`, `${filter.pathPrefix.replace(/[\\%_]/g, '\\$&')}/%`]);
   if (filter.createdAfter) clauses.push(['c.created_at >= ?', filter.createdAfter]);
   if (filter.createdBefore) clauses.push(['c.created_at < ?', filter.createdBefore]);
   return [clauses.map(([sql]) => sql).join(' and '), clauses.map(([, param]) => param)];
@@ -206,10 +207,14 @@ async function recordOutcome(tx: EntityManager, jobId: string, item: Pick<MoveIt
 const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.failedItems;
 const LOWEST_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** How long a dry run may count exactly before it estimates instead: every admin call answers in under 100 ms. */
-export const EXACT_COUNT_MS = 50;
-/** About how many rows an estimate reads (whole pages, chosen at random). */
-const SAMPLE_ROWS = 30_000;
+/** Up to about this many matching results a dry run counts exactly (through an index: milliseconds); beyond, it estimates. */
+export const EXACT_BELOW = 20_000;
+/**
+ * About how many of the table's pages an estimate reads, chosen at random: at 10 million results
+ * about 10,000 rows, a few milliseconds once cached (the same pages each time). Pages, not rows:
+ * results written together share pages, so the estimate's spread follows the number of pages.
+ */
+const SAMPLE_PAGES = 1_000;
 
 /** What a job over a filter would take; `estimated`: counted from a sample, not exactly. */
 export interface BulkPlan {
@@ -223,25 +228,31 @@ export class BulkJobRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * How many results (and bytes) a job over this filter would take now. Without a folder, dates or
-   * the local-copy flag it is an exact sum over the tally's few groups (milliseconds at 10 million
-   * results). With them, an exact count if it finishes within `exactWithinMs`; past that (millions
-   * of rows to read) an estimate: the share of a random sample of the table's pages that matches,
-   * times what the tally says the location holds. Not called inside a transaction (the count's
-   * time limit is a transaction of its own).
+   * How many results (and bytes) a job over this filter would take now, in milliseconds at 10
+   * million results. Without a folder, dates or the local-copy flag: an exact sum over the tally's
+   * few groups. With them: first an estimate — the share of a random sample of the table's pages
+   * that matches, times what the tally says the location holds — and where that is at most
+   * `exactBelow` results, the exact count, which an index keeps quick for so few (a folder, a date
+   * range, the local copies each have one). An estimate stands only for millions of rows to read.
    */
-  async plan(kind: BulkJobKind, sourceLocationId: number, filter: BulkFilter, limit: number | null, exactWithinMs = EXACT_COUNT_MS): Promise<BulkPlan> {
+  async plan(kind: BulkJobKind, sourceLocationId: number, filter: BulkFilter, limit: number | null, exactBelow = EXACT_BELOW): Promise<BulkPlan> {
     const [where, params] = whereOf(sourceLocationId, filter);
+    const condition = `${where} and ${KIND_SQL[kind]}`;
     // The tally has no folder, dates or local-copy flag.
     const fromTally = kind !== 'REMOVE_LOCAL' && !filter.pathPrefix && !filter.createdAfter && !filter.createdBefore;
-    const counted = fromTally
-      ? await this.sum(
-          `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${where} and ${KIND_SQL[kind]}`,
-          params,
-        )
-      : ((await this.countWithin(`${where} and ${KIND_SQL[kind]}`, params, exactWithinMs)) ??
-          (await this.estimate(`${where} and ${KIND_SQL[kind]}`, params, sourceLocationId)) ??
-          (await this.countWithin(`${where} and ${KIND_SQL[kind]}`, params, 0)))!;
+    let counted: BulkPlan;
+    if (fromTally) {
+      counted = await this.sum(
+        `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${condition}`,
+        params,
+      );
+    } else {
+      const estimate = await this.estimate(condition, params, sourceLocationId);
+      counted =
+        estimate && estimate.items > exactBelow
+          ? estimate
+          : await this.sum(`select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${condition}`, params);
+    }
     const { items, bytes } = counted;
     // A sample's bytes are estimated from the average size: it is chosen as it runs.
     return limit !== null && limit < items ? { ...counted, items: limit, bytes: Math.round((bytes / items) * limit) } : counted;
@@ -252,23 +263,11 @@ export class BulkJobRepository {
     return { items: Number(row?.items ?? 0), bytes: Number(row?.bytes ?? 0), estimated: false };
   }
 
-  /** The exact count, or null when it would take longer than `ms` (0: no limit). */
-  private async countWithin(condition: string, params: unknown[], ms: number): Promise<BulkPlan | null> {
-    try {
-      return await this.em.transactional(async (tx) => {
-        await tx.execute(`set local statement_timeout = ${Math.max(0, Math.round(ms))}`);
-        return new BulkJobRepository(tx).sum(`select count(*) as items, coalesce(sum(c.size), 0) as bytes from creative c where ${condition}`, params);
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === '57014') return null; // canceled at the time limit
-      throw error;
-    }
-  }
-
-  /** An estimate from a random sample of pages; null when the sample held none of the location's results. */
+  /** An estimate from a random sample of the table's pages; null when the sample held none of the location's results (a small location: count it). */
   private async estimate(condition: string, params: unknown[], locationId: number): Promise<BulkPlan | null> {
-    const [table] = (await this.em.execute(`select greatest(reltuples, 1) as rows from pg_class where oid = 'creative'::regclass`)) as { rows: number }[];
-    const percent = Math.min(100, Math.max(0.001, (SAMPLE_ROWS / Number(table?.rows ?? 1)) * 100));
+    const [table] = (await this.em.execute(`select greatest(relpages, 1) as pages from pg_class where oid = 'creative'::regclass`)) as { pages: number }[];
+    const percent = Math.min(100, Math.max(0.001, (SAMPLE_PAGES / Number(table?.pages ?? 1)) * 100));
+    // The same pages every time (repeatable): the dry run does not jitter as the form changes, and they stay cached.
     const [sample] = (await this.em.execute(
       `select count(*) filter (where ${condition}) as items, coalesce(sum(c.size) filter (where ${condition}), 0) as bytes,
          count(*) filter (where c.location_id = ?) as location_items, coalesce(sum(c.size) filter (where c.location_id = ?), 0) as location_bytes

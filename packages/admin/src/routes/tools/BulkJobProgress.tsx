@@ -29,10 +29,9 @@ export function JobState({ state }: { state: BulkJobState }) {
  * failed) out of those it planned, the results and bytes moved, and its rate and time left.
  */
 export function BulkJobProgress({ job }: { job: BulkJobProgressFragment }) {
-  const finished = job.doneItems + job.skippedItems + job.failedItems;
+  const { finishedItems: finished, percent } = job;
   // Results finalized after the job started can match its filter too: the bar stops at full.
   const planned = Math.max(job.plannedItems, finished);
-  const { percent } = job;
   const ofAbout = job.plannedEstimated ? 'about ' : '';
   const rate =
     job.state === 'RUNNING' && job.bytesPerSecond !== null && job.itemsPerSecond !== null

@@ -1,11 +1,14 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { MoveLocationFragment, MoveResultsInput, Studio } from '@offload/types/graphql';
+import type { BulkFilterInput, MoveLocationFragment, MoveResultsInput, Studio } from '@offload/types/graphql';
 import { describeError } from '../../app/apollo';
 import { about, formatBytes, formatResults } from '../../components/format';
 import { useMoveResultsMutation } from './useBulkJobMutations';
 import { useMovePlan } from './useMovePlan';
 
-type Form = { from: string; to: string; deleteSource: boolean; studio: Studio | ''; pathPrefix: string; createdAfter: string; createdBefore: string };
+/** Which results a job takes, as its form holds them. */
+export type Filter = { studio: Studio | ''; pathPrefix: string; createdAfter: string; createdBefore: string };
+export const ANY_RESULTS: Filter = { studio: '', pathPrefix: '', createdAfter: '', createdBefore: '' };
+type Form = Filter & { from: string; to: string; deleteSource: boolean };
 
 const isLocal = (l: MoveLocationFragment) => l.provider === 'LOCAL';
 const mostResults = (locations: MoveLocationFragment[]) => [...locations].sort((a, b) => b.usage.results - a.usage.results)[0];
@@ -47,19 +50,77 @@ function presetsOf(locations: MoveLocationFragment[]) {
 /** A date picked in the browser, as the start of that day in the browser's time zone. */
 const startOfDay = (date: string) => (date ? new Date(`${date}T00:00`).toISOString() : undefined);
 
-function inputOf(form: Form): MoveResultsInput {
-  return {
-    sourceLocationId: form.from,
-    targetLocationId: form.to,
-    deleteSource: form.deleteSource,
-    filter: {
-      studio: form.studio || undefined,
-      pathPrefix: form.pathPrefix.trim() || undefined,
-      createdAfter: startOfDay(form.createdAfter),
-      createdBefore: startOfDay(form.createdBefore),
-    },
-  };
+export const filterInput = (filter: Filter): BulkFilterInput => ({
+  studio: filter.studio || undefined,
+  pathPrefix: filter.pathPrefix.trim() || undefined,
+  createdAfter: startOfDay(filter.createdAfter),
+  createdBefore: startOfDay(filter.createdBefore),
+});
+
+const inputOf = (form: Form): MoveResultsInput => ({
+  sourceLocationId: form.from,
+  targetLocationId: form.to,
+  deleteSource: form.deleteSource,
+  filter: filterInput(form),
+});
+
+export interface FilterFieldsProps {
+  /** Their ids start with this. */
+  id: string;
+  filter: Filter;
+  /** The server's problems, by the API's field name. */
+  problems: Record<string, string | undefined>;
+  onChange: (change: Partial<Filter>) => void;
 }
+
+/** The filter's fields, each with the server's problem with it. */
+export function FilterFields({ id, filter, problems, onChange }: FilterFieldsProps) {
+  return (
+    <div className="form-grid">
+      <Field id={`${id}-studio`} label="Studio" problem={problems['filter.studio']}>
+        <select
+          {...described(`${id}-studio`, problems['filter.studio'])}
+          value={filter.studio}
+          onChange={(e) => onChange({ studio: e.target.value as Studio | '' })}
+        >
+          <option value="">Any</option>
+          <option value="IMAGE">Image Studio</option>
+          <option value="VIDEO">Video Studio</option>
+        </select>
+      </Field>
+      <Field id={`${id}-folder`} label="Folder" problem={problems['filter.pathPrefix']} help="Only results under this folder, e.g. images/gemini.">
+        <input
+          {...described(`${id}-folder`, problems['filter.pathPrefix'], true)}
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="Any folder"
+          value={filter.pathPrefix}
+          onChange={(e) => onChange({ pathPrefix: e.target.value })}
+        />
+      </Field>
+      <Field id={`${id}-created-after`} label="Created after" problem={problems['filter.createdAfter']} help="From the start of this day.">
+        <input
+          {...described(`${id}-created-after`, problems['filter.createdAfter'], true)}
+          type="date"
+          value={filter.createdAfter}
+          onChange={(e) => onChange({ createdAfter: e.target.value })}
+        />
+      </Field>
+      <Field id={`${id}-created-before`} label="Created before" problem={problems['filter.createdBefore']} help="Up to the start of this day.">
+        <input
+          {...described(`${id}-created-before`, problems['filter.createdBefore'], true)}
+          type="date"
+          value={filter.createdBefore}
+          onChange={(e) => onChange({ createdBefore: e.target.value })}
+        />
+      </Field>
+    </div>
+  );
+}
+
+/** The filter fields a job's form reads from the server's problems. */
+export const FILTER_FIELDS = ['filter.studio', 'filter.pathPrefix', 'filter.createdAfter', 'filter.createdBefore'];
 
 /** One control with its label, and the server's problem with it (by the API's field name) under it. */
 export function Field({ id, label, problem, help, children }: { id: string; label: string; problem?: string; help?: string; children: ReactNode }) {
@@ -97,10 +158,7 @@ export function MoveForm({ locations }: { locations: MoveLocationFragment[] }) {
   const [form, setForm] = useState<Form>(() => ({
     ...(presets[0]!.route ?? { from: locations.find(isLocal)?.id ?? '', to: '' }),
     deleteSource: false,
-    studio: '',
-    pathPrefix: '',
-    createdAfter: '',
-    createdBefore: '',
+    ...ANY_RESULTS,
   }));
   const set = (change: Partial<Form>) => setForm((f) => ({ ...f, ...change }));
   const sameLocation = form.from !== '' && form.from === form.to;
@@ -117,7 +175,7 @@ export function MoveForm({ locations }: { locations: MoveLocationFragment[] }) {
     if (input) await start(input);
   };
 
-  const fieldProblems = new Set(['sourceLocationId', 'targetLocationId', 'filter.studio', 'filter.pathPrefix', 'filter.createdAfter', 'filter.createdBefore']);
+  const fieldProblems = new Set(['sourceLocationId', 'targetLocationId', ...FILTER_FIELDS]);
   const unplaced = dryRun.error && !Object.keys(dryRun.problems).some((f) => fieldProblems.has(f)) ? describeError(dryRun.error) : null;
   const line = !input
     ? sameLocation
@@ -177,46 +235,7 @@ export function MoveForm({ locations }: { locations: MoveLocationFragment[] }) {
       </label>
       <fieldset>
         <legend>Which results</legend>
-        <div className="form-grid">
-          <Field id="move-studio" label="Studio" problem={problems['filter.studio']}>
-            <select
-              {...described('move-studio', problems['filter.studio'])}
-              value={form.studio}
-              onChange={(e) => set({ studio: e.target.value as Studio | '' })}
-            >
-              <option value="">Any</option>
-              <option value="IMAGE">Image Studio</option>
-              <option value="VIDEO">Video Studio</option>
-            </select>
-          </Field>
-          <Field id="move-folder" label="Folder" problem={problems['filter.pathPrefix']} help="Only results under this folder, e.g. images/gemini.">
-            <input
-              {...described('move-folder', problems['filter.pathPrefix'], true)}
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              placeholder="Any folder"
-              value={form.pathPrefix}
-              onChange={(e) => set({ pathPrefix: e.target.value })}
-            />
-          </Field>
-          <Field id="move-created-after" label="Created after" problem={problems['filter.createdAfter']} help="From the start of this day.">
-            <input
-              {...described('move-created-after', problems['filter.createdAfter'], true)}
-              type="date"
-              value={form.createdAfter}
-              onChange={(e) => set({ createdAfter: e.target.value })}
-            />
-          </Field>
-          <Field id="move-created-before" label="Created before" problem={problems['filter.createdBefore']} help="Up to the start of this day.">
-            <input
-              {...described('move-created-before', problems['filter.createdBefore'], true)}
-              type="date"
-              value={form.createdBefore}
-              onChange={(e) => set({ createdBefore: e.target.value })}
-            />
-          </Field>
-        </div>
+        <FilterFields id="move" filter={form} problems={problems} onChange={set} />
       </fieldset>
       <p className={`dry-run ${unplaced ? 'error' : ''}`} role="status" aria-live="polite" data-testid="move-plan">
         {line}

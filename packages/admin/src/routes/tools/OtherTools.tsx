@@ -8,7 +8,7 @@ import {
 } from '@offload/types/graphql';
 import { describeError } from '../../app/apollo';
 import { about, formatBytes, formatResults } from '../../components/format';
-import { described, Field } from './MoveForm';
+import { ANY_RESULTS, described, Field, FILTER_FIELDS, FilterFields, filterInput, type Filter, type FilterFieldsProps } from './MoveForm';
 import { useBulkPlan } from './useBulkPlan';
 import { formatCopies, useRemoveLocalCopiesMutation, useScanResultsDiskMutation, useVerifyStoredObjectsMutation } from './useBulkJobMutations';
 
@@ -26,6 +26,17 @@ function DryRun({ id, line, error }: { id: string; line: string; error: boolean 
     <p className={`dry-run ${error ? 'error' : ''}`} role="status" aria-live="polite" data-testid={id}>
       {line}
     </p>
+  );
+}
+
+/** Which of the bucket's results, folded away while it is all of them. */
+function WhichResults(props: FilterFieldsProps) {
+  const narrowed = JSON.stringify(props.filter) !== JSON.stringify(ANY_RESULTS);
+  return (
+    <details className="which-results" open={narrowed || FILTER_FIELDS.some((f) => props.problems[f])}>
+      <summary>Which results: {narrowed ? 'some' : 'all'}</summary>
+      <FilterFields {...props} />
+    </details>
   );
 }
 
@@ -107,20 +118,21 @@ function BucketSelect({
 function VerifyForm({ buckets, refresh }: { buckets: MoveLocationFragment[]; refresh: string }) {
   const [locationId, setLocationId] = useBucket(buckets);
   const [sample, setSample] = useState('');
+  const [filter, setFilter] = useState<Filter>(ANY_RESULTS);
   const sampleNumber = sample.trim() === '' ? null : Number(sample);
   const badSample = sampleNumber !== null && !(Number.isInteger(sampleNumber) && sampleNumber > 0);
-  const input: VerifyStoredObjectsInput | null = locationId && !badSample ? { locationId, sample: sampleNumber } : null;
+  const input: VerifyStoredObjectsInput | null = locationId && !badSample ? { locationId, sample: sampleNumber, filter: filterInput(filter) } : null;
   const dryRun = useBulkPlan(PlanVerifyStoredObjectsDocument, input && { input }, (d) => d.planVerifyStoredObjects, refresh);
   const problems: Record<string, string | undefined> = {
     ...dryRun.problems,
     ...(badSample ? { sample: 'A whole number of results, 1 or more; leave blank to check them all.' } : {}),
   };
-  const fields = ['locationId', 'sample'];
+  const fields = ['locationId', 'sample', ...FILTER_FIELDS];
   const { line, unplaced, ready } = !input
     ? { line: badSample ? 'Nothing to check: see the problem above.' : 'Choose a bucket.', unplaced: null, ready: false }
     : lineOf(dryRun, fields, (plan) =>
         plan.items === 0
-          ? 'No stored objects in this bucket: nothing to check.'
+          ? 'No stored objects in this bucket match: nothing to check.'
           : `${about(plan.estimated)}${formatResults(plan.items)}, ${formatBytes(plan.bytes)} would be read back and checked.`,
       );
   const [start, starting] = useVerifyStoredObjectsMutation();
@@ -150,6 +162,7 @@ function VerifyForm({ buckets, refresh }: { buckets: MoveLocationFragment[]; ref
           />
         </Field>
       </div>
+      <WhichResults id="verify" filter={filter} problems={problems} onChange={(change) => setFilter((f) => ({ ...f, ...change }))} />
       <DryRun id="verify-plan" line={line} error={Boolean(unplaced)} />
       <StartButton ready={ready} starting={starting.loading} />
     </form>
@@ -158,25 +171,28 @@ function VerifyForm({ buckets, refresh }: { buckets: MoveLocationFragment[]; ref
 
 function RemoveLocalForm({ buckets, refresh }: { buckets: MoveLocationFragment[]; refresh: string }) {
   const [locationId, setLocationId] = useBucket(buckets);
-  const dryRun = useBulkPlan(PlanRemoveLocalCopiesDocument, locationId ? { input: { locationId } } : null, (d) => d.planRemoveLocalCopies, refresh);
-  const { line, unplaced, ready } = !locationId
+  const [filter, setFilter] = useState<Filter>(ANY_RESULTS);
+  const input = locationId ? { locationId, filter: filterInput(filter) } : null;
+  const dryRun = useBulkPlan(PlanRemoveLocalCopiesDocument, input && { input }, (d) => d.planRemoveLocalCopies, refresh);
+  const { line, unplaced, ready } = !input
     ? { line: 'Choose a bucket.', unplaced: null, ready: false }
-    : lineOf(dryRun, ['locationId'], (plan) =>
+    : lineOf(dryRun, ['locationId', ...FILTER_FIELDS], (plan) =>
         plan.items === 0
-          ? 'No local copies of this bucket’s results: nothing to delete.'
+          ? 'No local copies of this bucket’s results match: nothing to delete.'
           : `${about(plan.estimated)}${formatCopies(plan.items)}, ${formatBytes(plan.bytes)} would be deleted, each once its stored object reads back as recorded.`,
       );
   const [start, starting] = useRemoveLocalCopiesMutation();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const bucket = buckets.find((l) => l.id === locationId);
-    if (bucket && dryRun.plan) await start({ locationId }, bucket.label, formatCopies(dryRun.plan.items));
+    if (bucket && input && dryRun.plan) await start(input, bucket.label, formatCopies(dryRun.plan.items));
   };
   return (
     <form className="tool" onSubmit={submit} aria-labelledby="remove-local-heading">
       <h3 id="remove-local-heading">Remove local copies</h3>
       <small className="help">Frees this server’s disk of results kept here as well as in a bucket.</small>
       <BucketSelect id="remove-local-location" buckets={buckets} value={locationId} problem={dryRun.problems.locationId} onChange={setLocationId} />
+      <WhichResults id="remove-local" filter={filter} problems={dryRun.problems} onChange={(change) => setFilter((f) => ({ ...f, ...change }))} />
       <DryRun id="remove-local-plan" line={line} error={Boolean(unplaced)} />
       <StartButton ready={ready} starting={starting.loading} />
     </form>

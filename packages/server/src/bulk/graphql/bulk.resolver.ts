@@ -321,7 +321,12 @@ export class BulkJobResolver {
     return progressOf(job.row).bytesPerSecond;
   }
 
-  @FieldResolver(() => Int, { description: 'Results finished either way (done, skipped or failed), as a whole percentage of those planned, at most 100.' })
+  @FieldResolver(() => Float, { description: 'Results finished either way: done, skipped or failed (for a scan, registered: the files it counts as planned).' })
+  finishedItems(@Root() job: BulkJob): number {
+    return progressOf(job.row).finishedItems;
+  }
+
+  @FieldResolver(() => Int, { description: 'finishedItems as a whole percentage of those planned, at most 100.' })
   percent(@Root() job: BulkJob): number {
     return progressOf(job.row).percent;
   }
