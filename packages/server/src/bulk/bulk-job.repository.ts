@@ -575,13 +575,15 @@ export class BulkJobRepository {
   /**
    * Whether a new result's offload is ready to run and no worker has taken it: bulk work gives up
    * its worker for it. (An offload waiting out a retry delay, or already running, does not count:
-   * a bucket outage must not stop a job that works elsewhere.)
+   * a bucket outage must not stop a job that works elsewhere.) Asked before every result a job
+   * moves, so the common case, no result queued at all, is one probe of a small index.
    */
   async offloadsWaiting(): Promise<boolean> {
-    const rows = await this.em.execute(
+    if (!(await this.em.execute(`select 1 from creative where offload_status = 'QUEUED' limit 1`)).length) return false;
+    const ready = await this.em.execute(
       `select 1 from graphile_worker.jobs where task_identifier = ? and locked_at is null and run_at <= now() and attempts < max_attempts limit 1`,
       [OFFLOAD_TASK],
     );
-    return rows.length > 0;
+    return ready.length > 0;
   }
 }
