@@ -116,6 +116,7 @@ try {
   };
   const bucket = storageLocations.find((l) => l.current && l.provider === 'CLOUDFLARE_R2')!.id;
   const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
   const move = (label: string, input: Record<string, unknown>): Call => ({
     name: `Dry run: ${label}`,
     query: print(PlanMoveResultsDocument),
@@ -127,6 +128,9 @@ try {
     move('the bucket → the disk, videos', { sourceLocationId: bucket, targetLocationId: '1', filter: { studio: 'VIDEO' } }),
     move('the bucket → the disk, folder images/gemini', { sourceLocationId: bucket, targetLocationId: '1', filter: { pathPrefix: 'images/gemini' } }),
     move('the bucket → the disk, the last 30 days', { sourceLocationId: bucket, targetLocationId: '1', filter: { createdAfter: monthAgo } }),
+    // Few or none: counted exactly, through the (location, path) index and the created_at index.
+    move('the bucket → the disk, folder images/none (empty)', { sourceLocationId: bucket, targetLocationId: '1', filter: { pathPrefix: 'images/none' } }),
+    move('the bucket → the disk, the last hour', { sourceLocationId: bucket, targetLocationId: '1', filter: { createdAfter: hourAgo } }),
     { name: 'Dry run: verify the bucket', query: print(PlanVerifyStoredObjectsDocument), variables: { input: { locationId: bucket } } },
     { name: 'Dry run: verify a sample of 1,000', query: print(PlanVerifyStoredObjectsDocument), variables: { input: { locationId: bucket, sample: 1000 } } },
     { name: 'Dry run: remove local copies', query: print(PlanRemoveLocalCopiesDocument), variables: { input: { locationId: bucket } } },
