@@ -14,19 +14,24 @@ const PAGE = 1000;
  * on the same endpoint and bucket (an S3 preset and the R2 plugin pointed at one R2 bucket). Their
  * objects share one listing, so an object is an orphan only if none of them references it.
  */
-const SAME_BUCKET = `(select s.id from storage_location s join storage_location me on me.id = ?
+export const SAME_BUCKET = `(select s.id from storage_location s join storage_location me on me.id = ?
   where s.bucket = me.bucket and lower(s.endpoint) = lower(me.endpoint))`;
 
-/** The results stored in the location's bucket, by object key in byte order (the order buckets list in), a page at a time. */
+/**
+ * The results stored in the location's bucket, by object key in byte order (the order buckets list
+ * in), a page at a time: each location's next keys read as a range of its (location, key) index,
+ * and merged.
+ */
 async function* recordedKeys(em: EntityManager, locationId: number): AsyncGenerator<{ id: string; key: string; size: number }> {
+  const locations = ((await em.execute(`select id from ${SAME_BUCKET} l`, [locationId])) as { id: number }[]).map((l) => Number(l.id));
   let after: string | null = null;
   for (;;) {
-    const rows = (await em.execute(
-      `select id, object_key, size from creative where location_id in ${SAME_BUCKET} and object_key is not null
-         ${after === null ? '' : 'and object_key collate "C" > ?'}
-       order by object_key collate "C" limit ?`,
-      [locationId, ...(after === null ? [] : [after]), PAGE],
-    )) as { id: string; object_key: string; size: string }[];
+    const range = `(select id, object_key, size from creative where location_id = ? and object_key is not null
+        ${after === null ? '' : 'and object_key collate "C" > ?'} order by object_key collate "C" limit ?)`;
+    const rows = (await em.execute(`select * from (${locations.map(() => range).join(' union all ')}) t order by object_key collate "C" limit ?`, [
+      ...locations.flatMap((id) => [id, ...(after === null ? [] : [after]), PAGE]),
+      PAGE,
+    ])) as { id: string; object_key: string; size: string }[];
     for (const r of rows) yield { id: r.id, key: r.object_key, size: Number(r.size) };
     if (rows.length < PAGE) return;
     after = rows.at(-1)!.object_key;
