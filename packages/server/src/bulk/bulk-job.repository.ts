@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OFFLOAD_TASK } from '../queue/offload-queue.js';
+import { queueBulkBatchSql } from './bulk-queue.js';
+import { SAME_BUCKET } from './orphans.js';
 
 /**
  * MOVE: copy each result to another location and switch it there. REMOVE_LOCAL: delete the local
@@ -335,6 +337,23 @@ export class BulkJobRepository {
     return ((await this.em.execute(`select * from bulk_job order by (state in ('RUNNING', 'PAUSED')) desc, id desc limit ?`, [limit])) as Raw[]).map(jobRow);
   }
 
+  /**
+   * Running jobs with no batch left to run them (a worker killed on a batch's last try, a failure
+   * while pausing it): untouched for a minute, and no runnable `bulk:<id>` job in the queue.
+   */
+  async stranded(): Promise<string[]> {
+    const rows = (await this.em.execute(
+      `select b.id from bulk_job b where b.state = 'RUNNING' and b.updated_at < now() - interval '1 minute'
+         and not exists (select 1 from graphile_worker.jobs j where j.key = 'bulk:' || b.id and j.attempts < j.max_attempts)`,
+    )) as { id: string }[];
+    return rows.map((r) => String(r.id));
+  }
+
+  /** Queues the job's next batch (now, or `afterSeconds` from now). */
+  async queueBatch(id: string, afterSeconds = 0): Promise<void> {
+    await this.em.execute(`select ${queueBulkBatchSql(afterSeconds)}`, [id, id]);
+  }
+
   /** Moves the job from one of `from` to `to` (setting its last error when given); null when it was in none of them. */
   async transition(id: string, from: BulkJobState[], to: BulkJobState, lastError?: string | null): Promise<BulkJobRow | null> {
     const finished = to === 'CANCELED' || to === 'COMPLETED';
@@ -563,9 +582,12 @@ export class BulkJobRepository {
     return (await this.em.execute(`select id from bulk_pending_delete where id = ? for update skip locked`, [id])).length > 0;
   }
 
-  /** Takes back the recorded deletions of this object (waiting for one in progress to finish): something is about to be written there. */
+  /**
+   * Takes back the recorded deletions of this object, in any location of its bucket (waiting for one
+   * in progress to finish): something is about to be written there.
+   */
   async cancelPendingDelete(locationId: number, objectKey: string): Promise<void> {
-    await this.em.execute(`delete from bulk_pending_delete where location_id = ? and object_key = ?`, [locationId, objectKey]);
+    await this.em.execute(`delete from bulk_pending_delete where location_id in ${SAME_BUCKET} and object_key = ?`, [locationId, objectKey]);
   }
 
   async deleted(id: string): Promise<void> {

@@ -7,7 +7,6 @@ import { normalizeKeyPrefix, STUDIOS } from '@offload/types';
 import { InvalidInputError, NotFoundError, RefusedError } from '../domain/errors.js';
 import { LOCAL_LOCATION_ID, type StorageLocations } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkFilter, type BulkJobKind, type BulkJobRow, type BulkJobState, type BulkPlan } from './bulk-job.repository.js';
-import { queueBulkBatchSql } from './bulk-queue.js';
 
 /** What an admin (or the command line) asks for: one kind of work over the results the filter selects in one location. */
 export interface BulkRequest {
@@ -106,7 +105,7 @@ export class BulkJobsService {
         { ...rest, limitItems: sample, plannedItems: plan.items, plannedBytes: plan.bytes, plannedEstimated: plan.estimated, createdBy },
         start,
       );
-      await tx.execute(`select ${queueBulkBatchSql()}`, [job.id, job.id]);
+      await jobs.queueBatch(job.id);
       return job;
     });
   }
@@ -134,7 +133,7 @@ export class BulkJobsService {
   async resume(id: string): Promise<BulkJobRow> {
     return this.em.transactional(async (tx) => {
       const job = await this.move(id, ['PAUSED'], 'RUNNING', tx, null);
-      await tx.execute(`select ${queueBulkBatchSql()}`, [job.id, job.id]);
+      await new BulkJobRepository(tx).queueBatch(job.id);
       return job;
     });
   }
@@ -150,8 +149,10 @@ export class BulkJobsService {
       const jobs = new BulkJobRepository(tx);
       const job = await this.get(id);
       if (!(await jobs.markRetries(id))) throw new RefusedError('NOTHING_TO_RETRY', `Bulk job ${id} has no failed results to retry`);
-      const running = job.state === 'RUNNING' ? job : await this.move(id, ['PAUSED', 'COMPLETED', 'CANCELED'], 'RUNNING', tx);
-      await tx.execute(`select ${queueBulkBatchSql()}`, [id, id]);
+      // A running job's next batch takes the retries first; another batch now would work beside it.
+      if (job.state === 'RUNNING') return job;
+      const running = await this.move(id, ['PAUSED', 'COMPLETED', 'CANCELED'], 'RUNNING', tx);
+      await jobs.queueBatch(id);
       return running;
     });
   }

@@ -12,7 +12,7 @@ import { hashFile, LocalDriver } from '../storage/drivers/local-driver.js';
 import type { BucketDriver } from '../storage/drivers/driver.js';
 import { LOCAL_LOCATION_ID, type StorageLocation } from '../storage/storage-locations.service.js';
 import { BulkJobRepository, type BulkJobKind, type BulkJobRow, type ItemOutcome, type MoveItem } from './bulk-job.repository.js';
-import { BULK_MAX_ATTEMPTS, queueBulkBatchSql } from './bulk-queue.js';
+import { BULK_MAX_ATTEMPTS } from './bulk-queue.js';
 import { referenced } from './orphans.js';
 import { scanResultsDisk } from './scan.js';
 import { BulkJobsService } from './bulk-jobs.service.js';
@@ -48,7 +48,9 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   for (const item of items) {
     if (signal?.aborted) throw new TryLater(`bulk job ${jobId} stopped by a shutdown`);
     const now = await jobs.get(jobId);
-    if (now?.state !== 'RUNNING') return; // paused or canceled: its next batch is queued by resume
+    // Paused or canceled: its next batch is queued by resume. Paused and resumed meanwhile: the batch
+    // that resume queued carries the job on (two would work the same results side by side).
+    if (now?.state !== 'RUNNING' || now.runningSince?.getTime() !== job.runningSince?.getTime()) return;
     // A new result's offload waits for a worker: give it this one, and come back after it.
     if ((yielded = await jobs.offloadsWaiting())) break;
     const outcome = await processOne(deps, now, item, signal);
@@ -57,7 +59,7 @@ export async function runBulkBatch(deps: OffloadDeps, jobId: string, signal?: Ab
   }
   // The next batch finds what is left, or nothing and completes the job. Queued at a lower priority than
   // every offload, it runs only once no new result waits for a worker (after yielding, a second later: not to spin on them).
-  await em.execute(`select ${queueBulkBatchSql(yielded ? 1 : 0)}`, [jobId, jobId]);
+  await jobs.queueBatch(jobId, yielded ? 1 : 0);
 }
 
 /**
@@ -305,6 +307,14 @@ export async function removeLeftSources(deps: OffloadDeps): Promise<number> {
     });
   }
   return removed;
+}
+
+/** Queues a batch for every running job that has none left (see BulkJobRepository.stranded). */
+export async function requeueStranded(deps: OffloadDeps): Promise<number> {
+  const jobs = new BulkJobRepository(deps.scope().em);
+  const stranded = await jobs.stranded();
+  for (const id of stranded) await jobs.queueBatch(id);
+  return stranded.length;
 }
 
 /**

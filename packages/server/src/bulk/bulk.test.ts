@@ -9,6 +9,7 @@ import { deletePrefix, independentS3Client, s3TestTarget, secondBucket, type S3T
 import { configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
 import { startTestApp } from '../../test/harness.js';
 import { pauseAfterLastAttempt } from './bulk.task.js';
+import { BulkJobRepository } from './bulk-job.repository.js';
 
 const targetA = s3TestTarget();
 const targetB = await secondBucket(targetA);
@@ -76,6 +77,19 @@ async function finished(id: string, timeoutMs = 60_000): Promise<JobView> {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+/** A running move with no batch queued for it, as a worker that died on a batch's last try leaves one. */
+const strandedJob = (route: { sourceLocationId: number; targetLocationId: number }) =>
+  new BulkJobRepository(app.orm.em.fork()).insert({
+    kind: 'MOVE',
+    filter: {},
+    ...route,
+    deleteSource: false,
+    limitItems: null,
+    plannedItems: 30,
+    plannedBytes: 0,
+    plannedEstimated: false,
+    createdBy: 'test',
+  });
 const keysIn = async (target: S3TestTarget) =>
   ((await s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: `${prefix}/` }))).Contents ?? []).map((o) => o.Key!).sort();
 const objectSha = async (target: S3TestTarget, key: string) => {
@@ -248,15 +262,24 @@ describe('bulk moves between storage locations', () => {
 
   it('pauses a job whose batch failed on its last try, saying why; resuming clears the reason and finishes it', async () => {
     const { a, local } = await locationIds();
-    const started = (await move({ sourceLocationId: a, targetLocationId: local, deleteSource: false })).moveResults;
-    await pauseAfterLastAttempt(app.runtime, started.id, new Error('connection to the database was refused'));
-    expect(await job(started.id)).toMatchObject({
+    // A running job whose batch has just failed for the last time (none is queued for it).
+    const stuck = await strandedJob({ sourceLocationId: Number(a), targetLocationId: Number(local) });
+    await pauseAfterLastAttempt(app.runtime, stuck.id, new Error('connection to the database was refused'));
+    expect(await job(stuck.id)).toMatchObject({
       state: 'PAUSED',
       lastError: 'Paused after its batch failed 25 times: connection to the database was refused. Resume it to try again.',
     });
-    await gql(`mutation($id: ID!) { resumeBulkJob(id: $id) { id } }`, { id: started.id });
-    expect(await job(started.id)).toMatchObject({ lastError: null });
-    expect(await finished(started.id)).toMatchObject({ state: 'COMPLETED', failedItems: 0, lastError: null });
+    await gql(`mutation($id: ID!) { resumeBulkJob(id: $id) { id } }`, { id: stuck.id });
+    expect(await job(stuck.id)).toMatchObject({ lastError: null });
+    expect(await finished(stuck.id)).toMatchObject({ state: 'COMPLETED', doneItems: 30, failedItems: 0, lastError: null });
+  });
+
+  it('queues a batch again for a running job that has none left (its worker killed on the last try), and it finishes', async () => {
+    const { a, local } = await locationIds();
+    const stuck = await strandedJob({ sourceLocationId: Number(local), targetLocationId: Number(a) });
+    // Untouched for a minute, as such a job would be by the time anyone looks.
+    await app.orm.em.fork().execute(`update bulk_job set updated_at = now() - interval '2 minutes' where id = ?`, [stuck.id]);
+    expect(await finished(stuck.id, 20_000)).toMatchObject({ state: 'COMPLETED', doneItems: 30, failedItems: 0 });
   });
 
   it('removes the temporary copy a move killed mid-copy left behind, and keeps the one a running move holds', async () => {

@@ -5,7 +5,7 @@ import type { Scope } from '../app/composition.js';
 import { queueLogger } from '../log/logger.js';
 import { finishPendingLocalDeletes, offloadCreative, type OffloadDeps } from './offload.job.js';
 import { creativeIdOf, OFFLOAD_TASK } from '../queue/offload-queue.js';
-import { pauseAfterLastAttempt, removeLeftSources, removeLeftTempFiles, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
+import { pauseAfterLastAttempt, removeLeftSources, removeLeftTempFiles, requeueStranded, runBulkBatch, startDailySample } from '../bulk/bulk.task.js';
 import { BULK_TASK, bulkJobIdOf, VERIFY_SAMPLE_CRONTAB, VERIFY_SAMPLE_TASK } from '../bulk/bulk-queue.js';
 import { WorkerHeartbeatsRepository } from './worker-heartbeats.repository.js';
 import { MAX_THROUGHPUT_HOURS } from '../overview/overview.service.js';
@@ -97,6 +97,8 @@ export async function startOffloadWorker(deps: OffloadDeps & { databaseUrl: stri
     if (requeued) logger.warn({ requeued }, 'queued creatives again that had no runnable offload job');
     const removed = await finishPendingLocalDeletes(deps);
     if (removed) logger.info({ removed }, 'removed local copies a crash left behind after their upload was verified');
+    const stranded = await requeueStranded(deps);
+    if (stranded) logger.warn({ jobs: stranded }, 'queued a batch again for running bulk jobs that had none left');
     const temps = await removeLeftTempFiles(deps);
     if (temps) logger.info({ removed: temps }, 'removed the temporary copies of moves a crash interrupted');
     const sources = await removeLeftSources(deps);
