@@ -14,8 +14,8 @@ export function formatDuration(seconds: number): string {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
-/** 1 result, 1,204 results. */
 /** Before a count from a sample rather than exact: "About 1,200,000 results". */
 export const about = (estimated: boolean) => (estimated ? 'About ' : '');
 
+/** 1 result, 1,204 results. */
 export const formatResults = (count: number) => `${count.toLocaleString()} ${count === 1 ? 'result' : 'results'}`;

@@ -29,11 +29,14 @@ function DryRun({ id, line, error }: { id: string; line: string; error: boolean 
   );
 }
 
-/** Which of the bucket's results, folded away while it is all of them. */
+/** Which of the bucket's results: folded at first; opened by the admin, or by a problem in it, and then left open. */
 function WhichResults(props: FilterFieldsProps) {
   const narrowed = JSON.stringify(props.filter) !== JSON.stringify(ANY_RESULTS);
+  const [open, setOpen] = useState(false);
+  // A problem opens it; the toggle that follows keeps it open after the problem is gone.
+  const problem = FILTER_FIELDS.some((f) => props.problems[f]);
   return (
-    <details className="which-results" open={narrowed || FILTER_FIELDS.some((f) => props.problems[f])}>
+    <details className="which-results" open={open || problem} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Which results: {narrowed ? 'some' : 'all'}</summary>
       <FilterFields {...props} />
     </details>
@@ -50,8 +53,11 @@ function StartButton({ ready, starting }: { ready: boolean; starting: boolean })
 
 /** The scan's dry run walks the whole results disk (minutes on a large one): it runs when the admin asks, not with the screen. */
 function ScanForm({ refresh }: { refresh: string }) {
-  const [asked, setAsked] = useState(false);
-  const dryRun = useBulkPlan(PlanScanResultsDiskDocument, asked ? {} : null, (d) => d.planScanResultsDisk, refresh);
+  // When Count was pressed (the jobs as they were then): a job started or finished since makes it
+  // out of date, to be asked for again rather than walked again unasked.
+  const [countedAt, setCountedAt] = useState<string | null>(null);
+  const asked = countedAt === refresh;
+  const dryRun = useBulkPlan(PlanScanResultsDiskDocument, asked ? {} : null, (d) => d.planScanResultsDisk);
   const { line, unplaced, ready } = !asked
     ? { line: 'Count first: the scan walks the whole results disk.', unplaced: null, ready: false }
     : lineOf(dryRun, [], (plan) =>
@@ -70,7 +76,7 @@ function ScanForm({ refresh }: { refresh: string }) {
       <small className="help">Registers the results on this server’s results disk that were saved but never finalized, e.g. after a crash.</small>
       <DryRun id="scan-plan" line={line} error={Boolean(unplaced)} />
       {!asked && (
-        <button type="button" onClick={() => setAsked(true)}>
+        <button type="button" onClick={() => setCountedAt(refresh)}>
           Count
         </button>
       )}
