@@ -7,21 +7,34 @@ import { createLogger } from '../src/log/logger.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-let embedded: Promise<EmbeddedDatabase> | undefined;
+let embedded: { database: Promise<EmbeddedDatabase>; users: number } | undefined;
 
 /**
  * The PostgreSQL the suite creates its databases on: DATABASE_URL when set, otherwise an
- * embedded one under `.data/test-postgres` (real PostgreSQL either way).
+ * embedded one under `.data/test-postgres` (real PostgreSQL either way). One embedded server per
+ * process, shared (a benchmark starts several products while it holds one; a second server on
+ * the same data directory would not start), and stopped when its last user stops it.
  */
-export function ensureTestPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL) return Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} });
-  // One per process: a benchmark starts several products on it (a second start on the same data directory would fail).
-  embedded ??= startEmbeddedPostgres(
-    path.join(repoRoot, '.data/test-postgres'),
-    Number(process.env.TEST_EMBEDDED_POSTGRES_PORT ?? 54330),
-    createLogger('warn'),
-  );
-  return embedded;
+export async function ensureTestPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  embedded ??= {
+    database: startEmbeddedPostgres(path.join(repoRoot, '.data/test-postgres'), Number(process.env.TEST_EMBEDDED_POSTGRES_PORT ?? 54330), createLogger('warn')),
+    users: 0,
+  };
+  const shared = embedded;
+  shared.users++;
+  const { url } = await shared.database;
+  let stopped = false;
+  return {
+    url,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (--shared.users > 0) return;
+      if (embedded === shared) embedded = undefined;
+      await (await shared.database).stop();
+    },
+  };
 }
 
 /** A fresh, empty database of its own for one test file; `drop` removes it. */

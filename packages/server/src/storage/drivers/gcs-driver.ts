@@ -367,12 +367,12 @@ class TokenUriJwt extends JWT {
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
       signal: AbortSignal.timeout(this.timeoutMs * 4),
     }).catch((error: unknown) => {
-      throw new TokenEndpointUnreachable(this.tokenUri, error);
+      throw new TokenEndpointUnreachable(shownUri(this.tokenUri), error);
     });
     const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
     if (!res.ok || typeof body.access_token !== 'string') {
       const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : undefined);
-      throw new TokenRefused(res.status, text(body.error), text(body.error_description), this.tokenUri);
+      throw new TokenRefused(res.status, text(body.error), text(body.error_description), shownUri(this.tokenUri));
     }
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 3600;
     const tokens: Credentials = { access_token: body.access_token, token_type: 'Bearer', expiry_date: (now + expiresIn) * 1000 };
@@ -387,6 +387,16 @@ async function apiError(res: Response): Promise<Error> {
   const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
   return Object.assign(new Error(message), { code: res.status, errors: body.error?.errors });
 }
+
+/** The token endpoint as messages name it: scheme, host and path (a query or user info could carry a secret). */
+const shownUri = (uri: string) => {
+  try {
+    const { origin, pathname } = new URL(uri);
+    return `${origin}${pathname}`;
+  } catch {
+    return 'in the key';
+  }
+};
 
 /** The token endpoint did not issue a token: a refused key (invalid_grant) or the endpoint's own trouble (429, 5xx). */
 class TokenRefused extends Error {
