@@ -23,6 +23,7 @@ import { createLogger } from '../src/log/logger.js';
 import { foldCounts } from '../src/offload/worker.js';
 import { ensureTestPostgres } from '../test/postgres.js';
 import type { S3TestTarget } from '../test/s3.js';
+import { s3PresetOnTestServer } from '../test/storage-fixtures.js';
 import { startProduct, useBucket, type KeptDatabase } from './lib.js';
 
 export const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 10_000_000);
@@ -133,16 +134,7 @@ async function createLocations(database: KeptDatabase, target: S3TestTarget): Pr
     await save('CLOUDFLARE_R2', { bucket: `${target.bucket}-retired` });
     await save('CLOUDFLARE_R2', { bucket: target.bucket });
     await product.admin(`mutation { installPlugin(key: AMAZON_S3) { installed } }`);
-    await save('AMAZON_S3', {
-      accessKeyId: target.full.accessKeyId,
-      secretAccessKey: target.full.secretAccessKey,
-      region: 'us-east-1',
-      bucket: target.bucket,
-      endpoint: target.endpoint,
-      usePathStyleEndpoint: true,
-      keyPrefix: 'bench-scale',
-      enabled: true,
-    });
+    await save('AMAZON_S3', s3PresetOnTestServer(target, { keyPrefix: 'bench-scale', enabled: true }));
   } finally {
     await product.stop();
   }

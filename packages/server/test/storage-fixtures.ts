@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { TestApp } from './harness.js';
-import { s3TestTarget, type S3TestKey } from './s3.js';
+import { s3TestTarget, type S3TestKey, type S3TestTarget } from './s3.js';
 
 /** Everything `providerSettings` / `saveProviderSettings` return. */
 export const SETTINGS_FIELDS = 'provider values storedSecrets endpoint configured missingFields settingsError';
@@ -27,6 +27,19 @@ export function r2OnTestServer(key: S3TestKey = s3TestTarget().full, overrides: 
     secretAccessKey: key.secretAccessKey,
     bucket: target.bucket,
     customEndpoint: target.endpoint,
+    usePathStyleEndpoint: true,
+    ...overrides,
+  };
+}
+
+/** Amazon S3 settings (the S3-compatible preset) for the S3 test server: a second provider that can point at the same bucket as R2. */
+export function s3PresetOnTestServer(target: S3TestTarget = s3TestTarget(), overrides: Record<string, unknown> = {}) {
+  return {
+    accessKeyId: target.full.accessKeyId,
+    secretAccessKey: target.full.secretAccessKey,
+    region: 'us-east-1',
+    bucket: target.bucket,
+    endpoint: target.endpoint,
     usePathStyleEndpoint: true,
     ...overrides,
   };

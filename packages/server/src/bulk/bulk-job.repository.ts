@@ -210,7 +210,7 @@ const finished = (job: BulkJobRow) => job.doneItems + job.skippedItems + job.fai
 const LOWEST_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Up to about this many matching results a dry run counts exactly (through an index: milliseconds); beyond, it estimates. */
-export const EXACT_BELOW = 20_000;
+const EXACT_BELOW = 20_000;
 /**
  * About how many of the table's pages an estimate reads, chosen at random: at 10 million results
  * about 10,000 rows, a few milliseconds once cached (the same pages each time). Pages, not rows:
@@ -244,10 +244,7 @@ export class BulkJobRepository {
     const fromTally = kind !== 'REMOVE_LOCAL' && !filter.pathPrefix && !filter.createdAfter && !filter.createdBefore;
     let counted: BulkPlan;
     if (fromTally) {
-      counted = await this.sum(
-        `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${condition}`,
-        params,
-      );
+      counted = await this.tallied(condition, params);
     } else {
       const estimate = await this.estimate(condition, params, sourceLocationId);
       counted =
@@ -258,6 +255,11 @@ export class BulkJobRepository {
     const { items, bytes } = counted;
     // A sample's bytes are estimated from the average size: it is chosen as it runs.
     return limit !== null && limit < items ? { ...counted, items: limit, bytes: Math.round((bytes / items) * limit) } : counted;
+  }
+
+  /** Results and bytes from the tally's groups (kept counts: no folder, dates or local-copy flag in `condition`). */
+  private tallied(condition: string, params: unknown[]): Promise<BulkPlan> {
+    return this.sum(`select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now c where ${condition}`, params);
   }
 
   private async sum(sql: string, params: unknown[]): Promise<BulkPlan> {
@@ -277,10 +279,7 @@ export class BulkJobRepository {
       [...params, ...params, locationId, locationId],
     )) as { items: string; bytes: string; location_items: string; location_bytes: string }[];
     if (!Number(sample?.location_items)) return null;
-    const location = await this.sum(
-      `select coalesce(sum(results), 0) as items, coalesce(sum(bytes), 0) as bytes from creative_tally_now where location_id = ?`,
-      [locationId],
-    );
+    const location = await this.tallied('c.location_id = ?', [locationId]);
     const share = (part: string | undefined, whole: string | undefined) => (Number(whole) ? Number(part) / Number(whole) : 0);
     return {
       items: Math.round(location.items * share(sample!.items, sample!.location_items)),

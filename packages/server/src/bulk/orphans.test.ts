@@ -6,7 +6,7 @@ import type { TestApp } from '../../test/harness.js';
 import { startTestApp } from '../../test/harness.js';
 import { finalize, waitForStatus, writeResult } from '../../test/offload-fixtures.js';
 import { deletePrefix, independentS3Client, s3TestTarget } from '../../test/s3.js';
-import { configureProvider, configureR2, r2OnTestServer } from '../../test/storage-fixtures.js';
+import { configureProvider, configureR2, r2OnTestServer, s3PresetOnTestServer } from '../../test/storage-fixtures.js';
 import { differences, referenced, type Difference } from './orphans.js';
 
 const target = s3TestTarget();
@@ -41,16 +41,7 @@ describe('orphans in a bucket that two providers store into', () => {
     await configureR2(app, r2OnTestServer(target.full, { enabled: true, keyPrefix: prefix }));
     await app.graphql('mutation { setDefaultStorage(storage: CLOUDFLARE_R2) { effective { key } } }', {}, admin);
     const viaR2 = await offloadOne('r2');
-    await configureProvider(app, 'AMAZON_S3', {
-      accessKeyId: target.full.accessKeyId,
-      secretAccessKey: target.full.secretAccessKey,
-      region: 'us-east-1',
-      bucket: target.bucket,
-      endpoint: target.endpoint,
-      usePathStyleEndpoint: true,
-      keyPrefix: prefix,
-      enabled: true,
-    });
+    await configureProvider(app, 'AMAZON_S3', s3PresetOnTestServer(target, { keyPrefix: prefix, enabled: true }));
     await app.graphql('mutation { setDefaultStorage(storage: AMAZON_S3) { effective { key } } }', {}, admin);
     const viaS3 = await offloadOne('s3');
     const stray = `${prefix}/images/stray-${randomUUID()}.png`;

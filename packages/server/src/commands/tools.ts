@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { LOCAL_STORAGE, STUDIOS, type ProviderKey } from '@offload/types';
+import { BULK_DONE_WORDS, LOCAL_STORAGE, STUDIOS, type ProviderKey } from '@offload/types';
 import { compose, configFromEnvironment, type Runtime } from '../app/composition.js';
 import { BulkJobsService, moveRequest, progressOf, type BulkRequest } from '../bulk/bulk-jobs.service.js';
 import type { BulkFilter, BulkJobRow } from '../bulk/bulk-job.repository.js';
@@ -71,7 +71,7 @@ export function progressLine(job: BulkJobRow, labels: { source: string; target: 
   return [
     `Job ${job.id} ${job.state}`,
     labels.target ? `${labels.source} → ${labels.target}` : `${KIND_WORDS[job.kind]} ${labels.source}`,
-    `${count(job.doneItems)} ${DONE_WORDS[job.kind]} of ${about}${count(job.plannedItems)} results (${p.percent}%)`,
+    `${count(job.doneItems)} ${BULK_DONE_WORDS[job.kind]} of ${about}${count(job.plannedItems)} results (${p.percent}%)`,
     `${size(job.doneBytes)} of ${about}${size(job.plannedBytes)}`,
     ...(job.skippedItems ? [`${count(job.skippedItems)} skipped`] : []),
     ...(job.failedItems ? [`${count(job.failedItems)} failed`] : []),
@@ -80,7 +80,6 @@ export function progressLine(job: BulkJobRow, labels: { source: string; target: 
   ].join(' · ');
 }
 
-const DONE_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'moved', REMOVE_LOCAL: 'removed', VERIFY: 'verified', SCAN: 'registered' };
 const KIND_WORDS: Record<BulkJobRow['kind'], string> = { MOVE: 'move', REMOVE_LOCAL: 'remove local copies of', VERIFY: 'verify', SCAN: 'scan' };
 
 class UsageError extends Error {}

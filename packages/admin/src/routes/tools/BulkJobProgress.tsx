@@ -1,5 +1,6 @@
 import type { BulkJobKind, BulkJobProgressFragment, BulkJobState } from '@offload/types/graphql';
-import { formatBytes, formatDuration, formatResults } from '../../components/format';
+import { BULK_DONE_WORDS } from '@offload/types';
+import { about, formatBytes, formatDuration, formatResults } from '../../components/format';
 
 export const STATE_NAMES: Record<BulkJobState, string> = { RUNNING: 'Running', PAUSED: 'Paused', CANCELED: 'Canceled', COMPLETED: 'Completed' };
 
@@ -12,9 +13,6 @@ const NAMES: Record<BulkJobKind, (job: Named) => string> = {
 };
 /** What a job does, in a line: "Cloudflare R2 · media-a → Local server (this machine)". */
 export const jobName = (job: Named) => NAMES[job.kind](job);
-
-/** What happened to a result the job finished with: "150 moved". */
-export const DONE_VERBS: Record<BulkJobKind, string> = { MOVE: 'moved', REMOVE_LOCAL: 'removed', SCAN: 'registered', VERIFY: 'verified' };
 
 export function JobState({ state }: { state: BulkJobState }) {
   return (
@@ -32,7 +30,7 @@ export function BulkJobProgress({ job }: { job: BulkJobProgressFragment }) {
   const { finishedItems: finished, percent } = job;
   // Results finalized after the job started can match its filter too: the bar stops at full.
   const planned = Math.max(job.plannedItems, finished);
-  const ofAbout = job.plannedEstimated ? 'about ' : '';
+  const ofAbout = about(job.plannedEstimated).toLowerCase();
   const rate =
     job.state === 'RUNNING' && job.bytesPerSecond !== null && job.itemsPerSecond !== null
       ? `${formatBytes(job.bytesPerSecond)}/s · ${job.itemsPerSecond.toLocaleString(undefined, { maximumFractionDigits: 1 })} results/s` +
@@ -57,7 +55,7 @@ export function BulkJobProgress({ job }: { job: BulkJobProgressFragment }) {
       </div>
       {/* Announced as it changes, politely: a screen reader hears the job advance without watching the bar. */}
       <p className="small job-numbers" role="status" data-testid="job-numbers">
-        {job.doneItems.toLocaleString()} {DONE_VERBS[job.kind]} of {ofAbout}
+        {job.doneItems.toLocaleString()} {BULK_DONE_WORDS[job.kind]} of {ofAbout}
         {formatResults(job.plannedItems)} ({percent}%) · {formatBytes(job.doneBytes)} of {ofAbout}
         {formatBytes(job.plannedBytes)}
         {others && <span className={job.failedItems ? 'error' : 'muted'}> ({others})</span>}

@@ -1,7 +1,8 @@
 import type { BulkJobCardFragment } from '@offload/types/graphql';
 import { formatBytes } from '../../components/format';
 import { describeFilter } from './ActiveJob';
-import { DONE_VERBS, JobState, jobName } from './BulkJobProgress';
+import { BULK_DONE_WORDS } from '@offload/types';
+import { JobState, jobName } from './BulkJobProgress';
 import { useRetryBulkJobFailuresMutation } from './useBulkJobMutations';
 
 function RetryButton({ job }: { job: BulkJobCardFragment }) {
@@ -37,7 +38,7 @@ export function JobHistory({ jobs }: { jobs: BulkJobCardFragment[] }) {
               <small className="help">{describeFilter(job)}</small>
             </td>
             <td data-label="Results" className="number">
-              {job.doneItems.toLocaleString()} {DONE_VERBS[job.kind]}
+              {job.doneItems.toLocaleString()} {BULK_DONE_WORDS[job.kind]}
               {job.failedItems > 0 && <span className="error">, {job.failedItems.toLocaleString()} failed</span>}
               {job.skippedItems > 0 && <span className="muted">, {job.skippedItems.toLocaleString()} skipped</span>}
             </td>
